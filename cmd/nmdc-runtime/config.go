@@ -1,0 +1,127 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nmdc-runtime/server/auth"
+)
+
+// serveConfig is the configuration of "serve". Flags override the
+// environment, which overrides defaults; every secret also accepts NAME_FILE.
+type serveConfig struct {
+	Addr         string
+	Database     string
+	AdminUser    string
+	AdminPass    string
+	JWTSecretKey string
+	Issuer       string
+	BcryptCost   int
+	TokenTTL     time.Duration
+	LogFormat    string
+	LogLevel     string
+	ShutdownWait time.Duration
+}
+
+// defaultDatabasePath is $XDG_DATA_HOME/nmdc-runtime/runtime.db, else
+// ~/.local/share/nmdc-runtime/runtime.db, else ./nmdc-runtime.db.
+func defaultDatabasePath(getenv env) string {
+	if d := getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "nmdc-runtime", "runtime.db")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share", "nmdc-runtime", "runtime.db")
+	}
+	return "nmdc-runtime.db"
+}
+
+// secret reads NAME, or the file named by NAME_FILE.
+func secret(getenv env, name string) (string, error) {
+	if v := getenv(name); v != "" {
+		return v, nil
+	}
+	if f := getenv(name + "_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	return "", nil
+}
+
+func envOr(getenv env, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// loadServeConfig reads env and flags and validates the result, reporting
+// every problem at once.
+func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse func(*flag.FlagSet, []string) error) (serveConfig, error) {
+	var c serveConfig
+	var errs []error
+	var err error
+	if c.AdminPass, err = secret(getenv, "API_ADMIN_PASS"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.JWTSecretKey, err = secret(getenv, "JWT_SECRET_KEY"); err != nil {
+		errs = append(errs, err)
+	}
+	c.AdminUser = getenv("API_ADMIN_USER")
+
+	cost, ttl, wait := envOr(getenv, "NMDC_RUNTIME_BCRYPT_COST", strconv.Itoa(auth.DefaultBcryptCost)), envOr(getenv, "NMDC_RUNTIME_TOKEN_TTL", "24h"), envOr(getenv, "NMDC_RUNTIME_SHUTDOWN_TIMEOUT", "20s")
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "NMDC_RUNTIME_ADDR", "127.0.0.1:8000"), "listen address (env NMDC_RUNTIME_ADDR)")
+	fs.StringVar(&c.Database, "database", envOr(getenv, "NMDC_RUNTIME_DATABASE", defaultDatabasePath(getenv)), "SQLite file path, or a postgres:// URL (env NMDC_RUNTIME_DATABASE)")
+	fs.StringVar(&c.Issuer, "issuer", envOr(getenv, "NMDC_RUNTIME_ISSUER", "nmdc-runtime"), "iss claim of issued tokens (env NMDC_RUNTIME_ISSUER)")
+	fs.StringVar(&cost, "bcrypt-cost", cost, "bcrypt cost for new passwords, 4-31 (env NMDC_RUNTIME_BCRYPT_COST)")
+	fs.StringVar(&ttl, "token-ttl", ttl, "access token lifetime (env NMDC_RUNTIME_TOKEN_TTL)")
+	fs.StringVar(&wait, "shutdown-timeout", wait, "how long to let requests finish on SIGTERM (env NMDC_RUNTIME_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "NMDC_RUNTIME_LOG_FORMAT", "text"), "text or json (env NMDC_RUNTIME_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "NMDC_RUNTIME_LOG_LEVEL", "info"), "debug, info, warn or error (env NMDC_RUNTIME_LOG_LEVEL)")
+	if err := stderrParse(fs, args); err != nil {
+		return c, err
+	}
+	if n, err := strconv.Atoi(cost); err != nil || n < 4 || n > 31 {
+		errs = append(errs, fmt.Errorf("bcrypt cost %q: must be an integer from 4 to 31", cost))
+	} else {
+		c.BcryptCost = n
+	}
+	if d, err := time.ParseDuration(ttl); err != nil || d < time.Minute {
+		errs = append(errs, fmt.Errorf("token TTL %q: must be a duration of at least 1m, such as 24h", ttl))
+	} else {
+		c.TokenTTL = d
+	}
+	if d, err := time.ParseDuration(wait); err != nil || d < 0 {
+		errs = append(errs, fmt.Errorf("shutdown timeout %q: must be a duration such as 20s", wait))
+	} else {
+		c.ShutdownWait = d
+	}
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr must not be empty"))
+	}
+	if c.Database == "" {
+		errs = append(errs, errors.New("database must not be empty"))
+	}
+	if c.JWTSecretKey != "" && len(c.JWTSecretKey) < 16 {
+		errs = append(errs, errors.New("JWT_SECRET_KEY must be at least 16 characters (RFC 7518 §3.2 asks for 32 bytes)"))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log format %q: must be text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log level %q: must be debug, info, warn or error", c.LogLevel))
+	}
+	return c, errors.Join(errs...)
+}

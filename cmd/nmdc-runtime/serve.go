@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nmdc-runtime/server/auth"
+	"github.com/nmdc-runtime/server/domain"
+	"github.com/nmdc-runtime/server/httpapi"
+	"github.com/nmdc-runtime/server/sqlite"
+)
+
+func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg, err := loadServeConfig(args, getenv, fs, func(fs *flag.FlagSet, a []string) error { return parseFlags(fs, a, stderr) })
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(ctx, cfg, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return srv.Shutdown(cfg.ShutdownWait)
+}
+
+// runningServer is a started server; tests use it directly.
+type runningServer struct {
+	URL   string
+	http  *http.Server
+	store domain.Store
+	log   *slog.Logger
+	done  chan error
+}
+
+func newLogger(cfg serveConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the store the database setting names.
+func openStore(ctx context.Context, database string) (domain.Store, error) {
+	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
+		return nil, errors.New("PostgreSQL is not supported by this build")
+	}
+	return sqlite.Open(ctx, database)
+}
+
+// signingKey returns the configured key, else the one kept in the database
+// (generated on first start, so restarts and other instances agree).
+func signingKey(ctx context.Context, cfg serveConfig, store domain.Store) ([]byte, error) {
+	if cfg.JWTSecretKey != "" {
+		return []byte(cfg.JWTSecretKey), nil
+	}
+	return store.Setting(ctx, "jwt_signing_key", []byte(auth.RandomToken(32)))
+}
+
+// startServer opens the store, bootstraps it, and starts listening.
+func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) (*runningServer, error) {
+	log := newLogger(cfg, stderr)
+	store, err := openStore(ctx, cfg.Database)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	key, err := signingKey(ctx, cfg, store)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	svc := &domain.Service{
+		Store:      store,
+		Signer:     auth.NewSigner(key, cfg.Issuer),
+		BcryptCost: cfg.BcryptCost,
+		TokenTTL:   cfg.TokenTTL,
+	}
+	boot, err := svc.Bootstrap(ctx, cfg.AdminUser, cfg.AdminPass)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	if boot.Created {
+		log.Info("created the runtime admin", "username", boot.Username, "site", domain.AdminSiteID)
+		if boot.GeneratedPassword != "" {
+			// Printed once to the terminal, never to the log.
+			fmt.Fprintf(stdout, "\nCreated runtime admin %q with password:\n\n    %s\n\nIt is shown only this once. Set API_ADMIN_USER/API_ADMIN_PASS before the first start to choose them.\n\n", boot.Username, boot.GeneratedPassword)
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion()})
+	hs := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	rs := &runningServer{URL: "http://" + ln.Addr().String(), http: hs, store: store, log: log, done: make(chan error, 1)}
+	go func() { rs.done <- hs.Serve(ln) }()
+	log.Info("serving the Runtime API", "docs", rs.URL+"/docs", "database", redactDatabase(cfg.Database))
+	return rs, nil
+}
+
+// Shutdown stops accepting requests, lets those in flight finish within
+// wait, then closes the store.
+func (rs *runningServer) Shutdown(wait time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	err := rs.http.Shutdown(ctx)
+	if e := <-rs.done; e != nil && !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	rs.log.Info("stopped")
+	return errors.Join(err, rs.store.Close())
+}
+
+// redactDatabase hides a password in a database URL before it is logged.
+func redactDatabase(db string) string {
+	if i := strings.Index(db, "://"); i >= 0 {
+		if at := strings.LastIndex(db, "@"); at > i {
+			if colon := strings.Index(db[i+3:at], ":"); colon >= 0 {
+				return db[:i+3+colon] + ":***" + db[at:]
+			}
+		}
+	}
+	return db
+}

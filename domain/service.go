@@ -1,0 +1,404 @@
+package domain
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/nmdc-runtime/server/auth"
+)
+
+// DefaultTokenTTL is how long an access token lives, as in the existing
+// deployment.
+const DefaultTokenTTL = 24 * time.Hour
+
+// Service enforces who may do what, once, for every backend and transport.
+type Service struct {
+	Store      Store
+	Signer     *auth.Signer
+	Now        func() time.Time
+	BcryptCost int
+	TokenTTL   time.Duration
+}
+
+// Principal is whoever presented a valid token: a user, or a site client.
+type Principal struct {
+	User   *User
+	Client *SiteClient
+	Token  auth.Claims
+}
+
+// Name identifies the principal in logs and audit records.
+func (p Principal) Name() string {
+	switch {
+	case p.User != nil:
+		return auth.SubjectUser + p.User.Username
+	case p.Client != nil:
+		return auth.SubjectClient + p.Client.ID
+	}
+	return "anonymous"
+}
+
+// Token is an issued access token.
+type Token struct {
+	AccessToken string
+	ExpiresIn   time.Duration
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) ttl() time.Duration {
+	if s.TokenTTL > 0 {
+		return s.TokenTTL
+	}
+	return DefaultTokenTTL
+}
+
+var errBadLogin = Errorf(Unauthenticated, "Incorrect username or password")
+var errBadClient = Errorf(Unauthenticated, "Incorrect client_id or client_secret")
+
+// LoginPassword checks a username and password and issues a user token.
+// An unknown username costs the same time as a wrong password.
+func (s *Service) LoginPassword(ctx context.Context, username, password string) (Token, error) {
+	if username == "" || password == "" || len(password) > MaxPasswordBytes || len(username) > 4*MaxUsernameLen {
+		auth.DummyVerify(s.BcryptCost, password)
+		return Token{}, errBadLogin
+	}
+	u, err := s.Store.GetUser(ctx, username)
+	if IsKind(err, NotFound) {
+		auth.DummyVerify(s.BcryptCost, password)
+		return Token{}, errBadLogin
+	}
+	if err != nil {
+		return Token{}, err
+	}
+	if err := auth.VerifyPassword(u.PasswordHash, password); err != nil {
+		return Token{}, errBadLogin
+	}
+	// Only after the password is proven do we say why a valid login fails.
+	if u.Disabled {
+		return Token{}, Errorf(Unauthenticated, "This account is disabled; ask a runtime administrator to enable it")
+	}
+	return s.issue(auth.SubjectUser + u.Username)
+}
+
+// LoginClient checks site-client credentials and issues a client token.
+func (s *Service) LoginClient(ctx context.Context, clientID, secret string) (Token, error) {
+	if clientID == "" || secret == "" || len(secret) > MaxPasswordBytes || len(clientID) > 4*MaxUsernameLen {
+		return Token{}, errBadClient
+	}
+	c, err := s.Store.GetSiteClient(ctx, clientID)
+	if IsKind(err, NotFound) {
+		// Spend one fast hash, as a generated secret would.
+		_ = auth.VerifySecret(auth.HashSecret(""), secret)
+		return Token{}, errBadClient
+	}
+	if err != nil {
+		return Token{}, err
+	}
+	if err := auth.VerifySecret(c.SecretHash, secret); err != nil {
+		return Token{}, errBadClient
+	}
+	return s.issue(auth.SubjectClient + c.ID)
+}
+
+func (s *Service) issue(subject string) (Token, error) {
+	now := s.now()
+	tok, err := s.Signer.Sign(auth.Claims{
+		Subject:   subject,
+		IssuedAt:  now,
+		ExpiresAt: now.Add(s.ttl()),
+		ID:        auth.RandomToken(16),
+	})
+	if err != nil {
+		return Token{}, err
+	}
+	return Token{AccessToken: tok, ExpiresIn: s.ttl()}, nil
+}
+
+// Authenticate verifies a bearer token and returns who presented it. The
+// Unauthenticated error says which check failed.
+func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
+	if token == "" {
+		return Principal{}, Errorf(Unauthenticated, "Not authenticated: send an access token as 'Authorization: Bearer <token>' (get one from POST /token)")
+	}
+	c, err := s.Signer.Verify(token)
+	if err != nil {
+		return Principal{}, &Error{Kind: Unauthenticated, Message: "Could not validate credentials: " + err.Error()}
+	}
+	issued := c.IssuedAt
+	if issued.IsZero() {
+		// Tokens of the existing deployment carry no iat: take the
+		// earliest moment they can have been issued, so a cut-off still
+		// covers them.
+		issued = c.ExpiresAt.Add(-s.ttl())
+	}
+	switch {
+	case strings.HasPrefix(c.Subject, auth.SubjectUser):
+		u, err := s.Store.GetUser(ctx, strings.TrimPrefix(c.Subject, auth.SubjectUser))
+		if IsKind(err, NotFound) {
+			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token's user no longer exists")
+		}
+		if err != nil {
+			return Principal{}, err
+		}
+		if u.Disabled {
+			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token's user is disabled")
+		}
+		if issued.Before(u.TokensValidAfter) {
+			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token was revoked (password changed or account disabled since it was issued); log in again")
+		}
+		return Principal{User: &u, Token: c}, nil
+	case strings.HasPrefix(c.Subject, auth.SubjectClient):
+		sc, err := s.Store.GetSiteClient(ctx, strings.TrimPrefix(c.Subject, auth.SubjectClient))
+		if IsKind(err, NotFound) {
+			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token's site client no longer exists")
+		}
+		if err != nil {
+			return Principal{}, err
+		}
+		if issued.Before(sc.TokensValidAfter) {
+			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token was revoked (client secret changed since it was issued); log in again")
+		}
+		return Principal{Client: &sc, Token: c}, nil
+	}
+	return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token's subject is neither a user nor a site client")
+}
+
+// NewUser is a request to create a user.
+type NewUser struct {
+	Username  string
+	Password  string
+	Email     string
+	FullName  string
+	SiteAdmin []string
+	Disabled  bool
+}
+
+func (s *Service) requireRuntimeAdmin(p Principal) error {
+	if p.User == nil || !p.User.IsRuntimeAdmin() {
+		return Errorf(Forbidden, "Only runtime administrators (admins of site %q) may manage user accounts", AdminSiteID)
+	}
+	return nil
+}
+
+func (s *Service) requireUser(p Principal, what string) error {
+	if p.User == nil {
+		return Errorf(Forbidden, "A site client cannot %s; log in as a user", what)
+	}
+	return nil
+}
+
+// CreateUser creates a user account; only runtime admins may.
+func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User, error) {
+	if err := s.requireRuntimeAdmin(p); err != nil {
+		return User{}, err
+	}
+	var fields []FieldError
+	for _, fe := range []*FieldError{
+		ValidateUsername(in.Username),
+		ValidatePassword("password", in.Password),
+		ValidateEmail(in.Email),
+		ValidateText("full_name", in.FullName),
+		ValidateIDList("site_admin", in.SiteAdmin),
+	} {
+		if fe != nil {
+			fields = append(fields, *fe)
+		}
+	}
+	if len(fields) > 0 {
+		return User{}, InvalidFields(fields...)
+	}
+	hash, err := auth.HashPassword(in.Password, s.BcryptCost)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.now()
+	u := User{
+		Username:     in.Username,
+		Email:        in.Email,
+		FullName:     in.FullName,
+		SiteAdmin:    dedupe(in.SiteAdmin),
+		Disabled:     in.Disabled,
+		PasswordHash: hash,
+		CreatedAt:    now,
+	}
+	if err := s.Store.CreateUser(ctx, u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// NewSite is a request to create a site.
+type NewSite struct {
+	ID            string
+	CapabilityIDs []string
+}
+
+// CreateSite creates a site and makes its creator an admin of it, in one
+// transaction. Any logged-in user may.
+func (s *Service) CreateSite(ctx context.Context, p Principal, in NewSite) (Site, error) {
+	if err := s.requireUser(p, "create sites"); err != nil {
+		return Site{}, err
+	}
+	var fields []FieldError
+	if fe := ValidateSiteID("id", in.ID); fe != nil {
+		fields = append(fields, *fe)
+	}
+	if fe := ValidateIDList("capability_ids", in.CapabilityIDs); fe != nil {
+		fields = append(fields, *fe)
+	}
+	if len(fields) > 0 {
+		return Site{}, InvalidFields(fields...)
+	}
+	site := Site{ID: in.ID, CapabilityIDs: dedupe(in.CapabilityIDs), CreatedAt: s.now()}
+	if err := s.Store.CreateSite(ctx, site, p.User.Username); err != nil {
+		return Site{}, err
+	}
+	return site, nil
+}
+
+// GetSite returns a site.
+func (s *Service) GetSite(ctx context.Context, id string) (Site, error) {
+	return s.Store.GetSite(ctx, id)
+}
+
+// ListSites returns one page of sites ordered by id.
+func (s *Service) ListSites(ctx context.Context, pageSize int, pageToken string) (Page[Site], error) {
+	f, err := listFilter(pageSize, pageToken)
+	if err != nil {
+		return Page[Site]{}, err
+	}
+	return s.Store.ListSites(ctx, f)
+}
+
+// ListUsers returns one page of users ordered by username; runtime admins only.
+func (s *Service) ListUsers(ctx context.Context, p Principal, pageSize int, pageToken string) (Page[User], error) {
+	if err := s.requireRuntimeAdmin(p); err != nil {
+		return Page[User]{}, err
+	}
+	f, err := listFilter(pageSize, pageToken)
+	if err != nil {
+		return Page[User]{}, err
+	}
+	return s.Store.ListUsers(ctx, f)
+}
+
+// MaxPageSize bounds max_page_size.
+const MaxPageSize = 1000
+
+// DefaultPageSize is max_page_size when the client sends none.
+const DefaultPageSize = 20
+
+func listFilter(pageSize int, pageToken string) (ListFilter, error) {
+	if pageSize == 0 {
+		pageSize = DefaultPageSize
+	}
+	if pageSize < 1 || pageSize > MaxPageSize {
+		return ListFilter{}, InvalidFields(FieldError{Loc: []string{"query", "max_page_size"}, Msg: "max_page_size must be between 1 and 1000", Type: "value_error"})
+	}
+	after, err := DecodePageToken(pageToken)
+	if err != nil {
+		return ListFilter{}, err
+	}
+	return ListFilter{After: after, Limit: pageSize}, nil
+}
+
+// EncodePageToken makes an opaque page token from the last key of a page.
+func EncodePageToken(lastKey string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(lastKey))
+}
+
+// DecodePageToken reverses EncodePageToken.
+func DecodePageToken(tok string) (string, error) {
+	if tok == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) == 0 {
+		return "", InvalidFields(FieldError{Loc: []string{"query", "page_token"}, Msg: "page_token is not one this server issued; pass next_page_token from a previous page", Type: "value_error"})
+	}
+	return string(b), nil
+}
+
+// GenerateCredentials creates a new client for a site and returns it with
+// its secret, which is shown this once and stored only as a hash. Only the
+// site's admins may.
+func (s *Service) GenerateCredentials(ctx context.Context, p Principal, siteID string) (SiteClient, string, error) {
+	if _, err := s.Store.GetSite(ctx, siteID); err != nil {
+		return SiteClient{}, "", err
+	}
+	if p.User == nil || !p.User.IsSiteAdmin(siteID) {
+		return SiteClient{}, "", Errorf(Forbidden, "Only admins of site %q may generate its credentials", siteID)
+	}
+	secret := auth.NewSecret()
+	c := SiteClient{
+		SiteID:     siteID,
+		SecretHash: auth.HashSecret(secret),
+		CreatedAt:  s.now(),
+		CreatedBy:  p.User.Username,
+	}
+	for range 3 { // an 80-bit id collides only by a miracle; retry anyway
+		c.ID = auth.NewClientID()
+		err := s.Store.CreateSiteClient(ctx, c)
+		if err == nil {
+			return c, secret, nil
+		}
+		if !IsKind(err, Conflict) {
+			return SiteClient{}, "", err
+		}
+	}
+	return SiteClient{}, "", errors.New("could not allocate a unique client id")
+}
+
+// BootstrapResult says what Bootstrap did.
+type BootstrapResult struct {
+	Created  bool
+	Username string
+	// GeneratedPassword is set when no password was configured; it is
+	// shown once to the operator and never logged.
+	GeneratedPassword string
+}
+
+// AllActions are the allowance actions the bootstrap admin receives.
+var AllActions = []string{ActionAdminAllowances, ActionAdminSiteClients, "/metadata/changesheets:submit", "/metadata/json:submit", "/queries:run(query_cmd:DeleteCommand)"}
+
+// Bootstrap creates the admin site and admin user on an empty database.
+func (s *Service) Bootstrap(ctx context.Context, username, password string) (BootstrapResult, error) {
+	if username == "" {
+		username = "admin"
+	}
+	res := BootstrapResult{Username: username}
+	if fe := ValidateUsername(username); fe != nil {
+		return res, Errorf(Invalid, "API_ADMIN_USER: %s", fe.Msg)
+	}
+	if password == "" {
+		password = auth.RandomToken(18)
+		res.GeneratedPassword = password
+	} else if fe := ValidatePassword("API_ADMIN_PASS", password); fe != nil {
+		return res, Errorf(Invalid, "%s", fe.Msg)
+	}
+	hash, err := auth.HashPassword(password, s.BcryptCost)
+	if err != nil {
+		return res, err
+	}
+	now := s.now()
+	created, err := s.Store.Bootstrap(ctx, User{
+		Username:     username,
+		SiteAdmin:    []string{AdminSiteID},
+		PasswordHash: hash,
+		CreatedAt:    now,
+	}, AllActions, now)
+	res.Created = created
+	if !created {
+		res.GeneratedPassword = ""
+	}
+	return res, err
+}

@@ -1,0 +1,81 @@
+package domain
+
+import "time"
+
+// AdminSiteID is the site whose admins are runtime admins: they create,
+// update and list users.
+const AdminSiteID = "nmdc-runtime-useradmin"
+
+// User is a person who logs in with a password.
+type User struct {
+	Username     string
+	Email        string
+	FullName     string
+	SiteAdmin    []string // site ids, in the order granted; may name sites that do not exist
+	Disabled     bool
+	PasswordHash string
+	CreatedAt    time.Time
+	// TokensValidAfter: tokens issued before this moment are refused
+	// (set when the user is disabled or changes password).
+	TokensValidAfter time.Time
+}
+
+// IsSiteAdmin reports whether u administers site id.
+func (u User) IsSiteAdmin(id string) bool {
+	for _, s := range u.SiteAdmin {
+		if s == id {
+			return true
+		}
+	}
+	return false
+}
+
+// IsRuntimeAdmin reports whether u may manage user accounts.
+func (u User) IsRuntimeAdmin() bool { return !u.Disabled && u.IsSiteAdmin(AdminSiteID) }
+
+// Site is an organisation, lab, laptop or compute centre that owns resources.
+type Site struct {
+	ID            string
+	CapabilityIDs []string
+	CreatedAt     time.Time
+}
+
+// SiteClient is a credential that acts for one site.
+type SiteClient struct {
+	ID         string
+	SiteID     string
+	SecretHash string
+	CreatedAt  time.Time
+	CreatedBy  string
+	LastUsedAt time.Time
+	// TokensValidAfter: tokens issued before this moment are refused
+	// (set when the secret is rotated).
+	TokensValidAfter time.Time
+}
+
+// Allowance lets a user perform an action guarded by name, such as
+// "/admin/site_clients".
+type Allowance struct {
+	Username string
+	Action   string
+}
+
+// Allowance actions of the existing deployment.
+const (
+	ActionAdminAllowances  = "/admin/allowances"
+	ActionAdminSiteClients = "/admin/site_clients"
+)
+
+// Page is one page of a list.
+type Page[T any] struct {
+	Items         []T
+	NextPageToken string // empty on the last page
+}
+
+// ListFilter selects one page of a list ordered by its key.
+type ListFilter struct {
+	// After: return items whose key sorts strictly after this one.
+	After string
+	// Limit is the page size, at least 1.
+	Limit int
+}

@@ -1,0 +1,208 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/nmdc-runtime/server/domain"
+)
+
+// Server serves the Runtime API.
+type Server struct {
+	svc     *domain.Service
+	log     *slog.Logger
+	version string
+	mux     *http.ServeMux
+	handler http.Handler
+}
+
+// Config holds what a Server needs.
+type Config struct {
+	Service *domain.Service
+	Logger  *slog.Logger
+	Version string
+}
+
+// New returns a Server with every route registered.
+func New(cfg Config) *Server {
+	s := &Server{svc: cfg.Service, log: cfg.Logger, version: cfg.Version, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.routes()
+	s.handler = s.recoverPanics(s.accessLog(http.HandlerFunc(s.dispatch)))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// routes registers every route of the API, so the whole API reads here.
+func (s *Server) routes() {
+	s.handle("POST /token", s.token)
+	s.handle("GET /users/me", s.authed(s.getMe))
+	s.handle("POST /users", s.authed(s.createUser))
+	s.handle("POST /sites", s.authed(s.createSite))
+	s.handle("GET /sites", s.listSites)
+	s.handle("GET /sites/{site_id}", s.getSite)
+	// POST /sites/{site_id}:generateCredentials: ServeMux wildcards take
+	// whole segments, so the verb after ':' is dispatched in one place.
+	s.handle("POST /sites/{site_action}", s.siteAction)
+	s.handle("GET /health", s.health)
+	s.handle("GET /version", s.getVersion)
+	s.handle("GET /{$}", s.root)
+}
+
+// handlerFunc is a handler that returns its error, so that every error is
+// written by one function.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) handle(pattern string, h handlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// authed wraps a handler that needs a logged-in principal.
+func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, p domain.Principal) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.svc.Authenticate(r.Context(), bearerToken(r))
+		if err != nil {
+			return err
+		}
+		return h(w, r, p)
+	}
+}
+
+// dispatch routes a request, answering unknown paths and methods in JSON
+// like every other error.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		// Let the mux decide between 404, 405 (with its Allow header) and
+		// a path-cleaning redirect, then speak JSON for the errors.
+		rec := &headerRecorder{header: http.Header{}}
+		h, _ := s.mux.Handler(r)
+		h.ServeHTTP(rec, r)
+		switch rec.status {
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: "Method Not Allowed"})
+		case http.StatusNotFound:
+			writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found"})
+		default:
+			for k, v := range rec.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.status)
+		}
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header { return h.header }
+func (h *headerRecorder) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (h *headerRecorder) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = 0
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// statusWriter remembers the status for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// accessLog gives each request an id and logs one line for it: method,
+// route pattern, status, duration, id. Never the query string, headers or
+// body: they can hold credentials.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := newRequestID()
+		w.Header().Set("X-Request-Id", id)
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("route", route),
+			slog.Int("status", sw.status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", id),
+		)
+	})
+}
+
+// recoverPanics turns a panic into a logged 500 with a generic message.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "request_id", requestID(r.Context()), "panic", v, "stack", string(debug.Stack()))
+				writeJSON(w, http.StatusInternalServerError, errorBody{Detail: "Internal server error"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
