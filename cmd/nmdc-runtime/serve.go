@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nmdc-runtime/server/auth"
@@ -39,6 +40,9 @@ type runningServer struct {
 	store domain.Store
 	log   *slog.Logger
 	done  chan error
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
 func newLogger(cfg serveConfig, w io.Writer) *slog.Logger {
@@ -122,14 +126,17 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 // Shutdown stops accepting requests, lets those in flight finish within
 // wait, then closes the store.
 func (rs *runningServer) Shutdown(wait time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	err := rs.http.Shutdown(ctx)
-	if e := <-rs.done; e != nil && !errors.Is(e, http.ErrServerClosed) {
-		err = errors.Join(err, e)
-	}
-	rs.log.Info("stopped")
-	return errors.Join(err, rs.store.Close())
+	rs.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		err := rs.http.Shutdown(ctx)
+		if e := <-rs.done; e != nil && !errors.Is(e, http.ErrServerClosed) {
+			err = errors.Join(err, e)
+		}
+		rs.log.Info("stopped")
+		rs.stopErr = errors.Join(err, rs.store.Close())
+	})
+	return rs.stopErr
 }
 
 // redactDatabase hides a password in a database URL before it is logged.
