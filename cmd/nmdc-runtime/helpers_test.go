@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -224,3 +225,7 @@ func storeCounts(t *testing.T, ts *testServer) [2]int {
 	}
 	return [2]int{len(users.Items), len(sites.Items)}
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func ioCopy(w io.Writer, r io.Reader) (int64, error) { return io.Copy(w, r) }
