@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,10 @@ func newListOut[I, O any](p domain.Page[I], conv func(I) O) listOut[O] {
 
 // pageParams reads max_page_size and page_token.
 func pageParams(r *http.Request) (int, string, error) {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return 0, "", domain.InvalidFields(domain.FieldError{Loc: []string{"query"}, Msg: "the query string is not valid URL encoding", Type: "value_error"})
+	}
 	size := 0
 	if v := q.Get("max_page_size"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -229,3 +229,7 @@ func storeCounts(t *testing.T, ts *testServer) [2]int {
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 func ioCopy(w io.Writer, r io.Reader) (int64, error) { return io.Copy(w, r) }
+
+func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
+	return context.WithCancel(t.Context())
+}
