@@ -99,8 +99,8 @@ func TestCreateUserValues(t *testing.T) {
 		t.Fatalf("body = %s, want %s", r.Body, want)
 	}
 	for i, pw := range []string{
-		strings.Repeat("пароль ", 12),   // 84 characters, 156 bytes
-		strings.Repeat("密码", 40),        // 80 characters, 240 bytes
+		strings.Repeat("пароль ", 12),    // 84 characters, 156 bytes
+		strings.Repeat("密码", 40),         // 80 characters, 240 bytes
 		strings.Repeat("a", 72) + "tail", // differs from its 72-byte prefix
 		"  spaces kept as typed  ",
 	} {

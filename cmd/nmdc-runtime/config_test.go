@@ -63,7 +63,9 @@ func TestServeCommandGracefulShutdown(t *testing.T) {
 	ctx, cancel := contextWithCancel(t)
 	var out, logs syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return vars[k] }, nil, &out, &logs) }()
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return vars[k] }, nil, &out, &logs)
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(logs.String(), "serving the Runtime API") {
 		if time.Now().After(deadline) {
