@@ -64,3 +64,8 @@ func randomBytes(n int) []byte {
 func RandomToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(randomBytes(n))
 }
+
+// RandomHex returns n random bytes as lower-case hex.
+func RandomHex(n int) string {
+	return hex.EncodeToString(randomBytes(n))
+}

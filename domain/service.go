@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -21,6 +22,18 @@ type Service struct {
 	Now        func() time.Time
 	BcryptCost int
 	TokenTTL   time.Duration
+	// Throttle configures brute-force protection of logins.
+	Throttle LoginThrottle
+	// Log receives failures that must not fail a request (an audit record
+	// that could not be written); nil discards them.
+	Log *slog.Logger
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
 }
 
 // Principal is whoever presented a valid token: a user, or a site client.
@@ -65,48 +78,100 @@ var errBadLogin = Errorf(Unauthenticated, "Incorrect username or password")
 var errBadClient = Errorf(Unauthenticated, "Incorrect client_id or client_secret")
 
 // LoginPassword checks a username and password and issues a user token.
-// An unknown username costs the same time as a wrong password.
+// An unknown username costs the same time as a wrong password. Attempts
+// are counted per username and per source address; past the limit they
+// are refused with Throttled before the password is looked at.
 func (s *Service) LoginPassword(ctx context.Context, username, password string) (Token, error) {
+	target := auth.SubjectUser + username
+	limits := s.loginLimits(ctx, loginKeyUserPrefix, username)
+	counts, err := s.beginLogin(ctx, limits, target)
+	if err != nil {
+		return Token{}, err
+	}
 	if username == "" || password == "" || len(password) > MaxPasswordBytes || len(username) > 4*MaxUsernameLen {
 		auth.DummyVerify(s.BcryptCost, password)
+		s.failLogin(ctx, limits, counts, target, "malformed username or password")
 		return Token{}, errBadLogin
 	}
 	u, err := s.Store.GetUser(ctx, username)
 	if IsKind(err, NotFound) {
 		auth.DummyVerify(s.BcryptCost, password)
+		s.failLogin(ctx, limits, counts, target, "unknown username")
 		return Token{}, errBadLogin
 	}
 	if err != nil {
 		return Token{}, err
 	}
 	if err := auth.VerifyPassword(u.PasswordHash, password); err != nil {
+		s.failLogin(ctx, limits, counts, target, "wrong password")
 		return Token{}, errBadLogin
 	}
 	// Only after the password is proven do we say why a valid login fails.
 	if u.Disabled {
+		s.failLogin(ctx, limits, counts, target, "account disabled")
 		return Token{}, Errorf(Unauthenticated, "This account is disabled; ask a runtime administrator to enable it")
 	}
-	return s.issue(auth.SubjectUser + u.Username)
+	tok, err := s.issue(auth.SubjectUser + u.Username)
+	if err == nil {
+		s.succeedLogin(ctx, limits, target)
+	}
+	return tok, err
+}
+
+// ClientCredentials is one reading of a client's id and secret.
+type ClientCredentials struct {
+	ClientID string
+	Secret   string
 }
 
 // LoginClient checks site-client credentials and issues a client token.
-func (s *Service) LoginClient(ctx context.Context, clientID, secret string) (Token, error) {
+// HTTP Basic credentials can be read two ways (RFC 6749 §2.3.1 decoded,
+// and raw); alternatives are tried in order within one counted attempt.
+func (s *Service) LoginClient(ctx context.Context, clientID, secret string, alternatives ...ClientCredentials) (Token, error) {
+	target := auth.SubjectClient + clientID
+	limits := s.loginLimits(ctx, loginKeyClientPrefix, clientID)
+	counts, err := s.beginLogin(ctx, limits, target)
+	if err != nil {
+		return Token{}, err
+	}
+	reason := "malformed client_id or client_secret"
+	for _, cr := range append([]ClientCredentials{{clientID, secret}}, alternatives...) {
+		c, why, err := s.checkClient(ctx, cr.ClientID, cr.Secret)
+		if err != nil {
+			return Token{}, err
+		}
+		if why != "" {
+			reason = why
+			continue
+		}
+		tok, err := s.issue(auth.SubjectClient + c.ID)
+		if err == nil {
+			s.succeedLogin(ctx, limits, auth.SubjectClient+c.ID)
+		}
+		return tok, err
+	}
+	s.failLogin(ctx, limits, counts, target, reason)
+	return Token{}, errBadClient
+}
+
+// checkClient returns the client when the secret matches, else why not.
+func (s *Service) checkClient(ctx context.Context, clientID, secret string) (SiteClient, string, error) {
 	if clientID == "" || secret == "" || len(secret) > MaxPasswordBytes || len(clientID) > 4*MaxUsernameLen {
-		return Token{}, errBadClient
+		return SiteClient{}, "malformed client_id or client_secret", nil
 	}
 	c, err := s.Store.GetSiteClient(ctx, clientID)
 	if IsKind(err, NotFound) {
 		// Spend one fast hash, as a generated secret would.
 		_ = auth.VerifySecret(auth.HashSecret(""), secret)
-		return Token{}, errBadClient
+		return SiteClient{}, "unknown client_id", nil
 	}
 	if err != nil {
-		return Token{}, err
+		return SiteClient{}, "", err
 	}
 	if err := auth.VerifySecret(c.SecretHash, secret); err != nil {
-		return Token{}, errBadClient
+		return SiteClient{}, "wrong client_secret", nil
 	}
-	return s.issue(auth.SubjectClient + c.ID)
+	return c, "", nil
 }
 
 func (s *Service) issue(subject string) (Token, error) {
@@ -129,9 +194,21 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if token == "" {
 		return Principal{}, Errorf(Unauthenticated, "Not authenticated: send an access token as 'Authorization: Bearer <token>' (get one from POST /token)")
 	}
+	if len(token) > maxTokenBytes {
+		return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: %v", auth.ErrTokenMalformed)
+	}
 	c, err := s.Signer.Verify(token)
 	if err != nil {
 		return Principal{}, &Error{Kind: Unauthenticated, Message: "Could not validate credentials: " + err.Error()}
+	}
+	// RFC 7009: a revoked token is refused at once, on every instance,
+	// because the deny-list lives in the shared database.
+	revoked, err := s.Store.TokenRevoked(ctx, revocationKey(token, c))
+	if err != nil {
+		return Principal{}, err
+	}
+	if revoked {
+		return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token was revoked (logged out); log in again")
 	}
 	issued := c.IssuedAt
 	if issued.IsZero() {
@@ -233,6 +310,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		return User{}, err
 	}
+	s.Audit(ctx, p.Name(), AuditUserCreated, auth.SubjectUser+u.Username, "")
 	return u, nil
 }
 
@@ -262,6 +340,7 @@ func (s *Service) CreateSite(ctx context.Context, p Principal, in NewSite) (Site
 	if err := s.Store.CreateSite(ctx, site, p.User.Username); err != nil {
 		return Site{}, err
 	}
+	s.Audit(ctx, p.Name(), AuditSiteCreated, "site:"+site.ID, "")
 	return site, nil
 }
 
@@ -349,6 +428,7 @@ func (s *Service) GenerateCredentials(ctx context.Context, p Principal, siteID s
 		c.ID = auth.NewClientID()
 		err := s.Store.CreateSiteClient(ctx, c)
 		if err == nil {
+			s.Audit(ctx, p.Name(), AuditCredentialsCreated, auth.SubjectClient+c.ID, "site:"+siteID)
 			return c, secret, nil
 		}
 		if !IsKind(err, Conflict) {

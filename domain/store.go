@@ -48,6 +48,33 @@ type Store interface {
 	// several instances agree on one value.
 	Setting(ctx context.Context, name string, value []byte) ([]byte, error)
 
+	// RevokeToken puts a token's revocation key (its jti, or a hash of a
+	// token without one) on the deny-list until expiresAt, after which the
+	// token is refused anyway. Revoking twice is not an error.
+	RevokeToken(ctx context.Context, key string, expiresAt time.Time) error
+	// TokenRevoked reports whether key is on the deny-list.
+	TokenRevoked(ctx context.Context, key string) (bool, error)
+	// PurgeRevokedTokens deletes deny-list records that expired before t.
+	PurgeRevokedTokens(ctx context.Context, t time.Time) error
+
+	// TakeLoginAttempt counts one login attempt against every limit, in one
+	// transaction. A counter's window opens at the first attempt it counts
+	// and lasts window; a counter whose window has closed starts again at
+	// now. When any counter already holds its Max within an open window,
+	// nothing is counted and the time the last such window closes is
+	// returned. Otherwise blockedUntil is zero and counts holds each
+	// counter's new value, in the order of limits. Counters whose windows
+	// have closed may be deleted.
+	TakeLoginAttempt(ctx context.Context, limits []LoginLimit, now time.Time, window time.Duration) (counts []int, blockedUntil time.Time, err error)
+	// ReleaseLoginAttempt undoes the counting of an attempt that succeeded:
+	// the counters named in reset are deleted, those in refund lose one.
+	ReleaseLoginAttempt(ctx context.Context, reset, refund []string) error
+
+	// AddAuditEvent appends e. Conflict when its id exists.
+	AddAuditEvent(ctx context.Context, e AuditEvent) error
+	// ListAuditEvents returns audit events newest first (by id, descending).
+	ListAuditEvents(ctx context.Context, f AuditFilter) (Page[AuditEvent], error)
+
 	// Ping reports Unavailable when the database cannot be reached.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

@@ -79,3 +79,36 @@ type ListFilter struct {
 	// Limit is the page size, at least 1.
 	Limit int
 }
+
+// AuditEvent records one security-relevant act. It never holds a secret:
+// no password, client secret or token, only who, what, to whom, from where.
+type AuditEvent struct {
+	// ID orders events by time: 16 hex digits of Unix nanoseconds and 8
+	// random hex digits, so ids sort as their times do on every backend.
+	ID     string
+	Time   time.Time
+	Actor  string // Principal.Name() of who acted, or "anonymous"
+	Action string // one of the Audit* constants
+	Target string // what was acted on: "user:<name>", "site:<id>", "client:<id>"
+	// SourceAddr is the client's address as the server saw it.
+	SourceAddr string
+	// Detail adds a non-secret fact, such as why a login failed.
+	Detail string
+}
+
+// AuditFilter selects one page of audit events, newest first.
+type AuditFilter struct {
+	Actor  string // exact match when set
+	Action string // exact match when set
+	// Before: return events whose id sorts strictly before this one.
+	Before string
+	// Limit is the page size, at least 1.
+	Limit int
+}
+
+// LoginLimit is one counter of login attempts (per username, per client
+// id or per source address) and how many it may hold within a window.
+type LoginLimit struct {
+	Key string
+	Max int
+}

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
+	"sort"
 	"time"
 
 	"github.com/nmdc-runtime/server/domain"
@@ -19,6 +21,10 @@ type Server struct {
 	version string
 	mux     *http.ServeMux
 	handler http.Handler
+	// patterns are the registered routes, in registration order.
+	patterns []string
+	cors     corsPolicy
+	proxies  []netip.Prefix
 }
 
 // Config holds what a Server needs.
@@ -26,16 +32,25 @@ type Config struct {
 	Service *domain.Service
 	Logger  *slog.Logger
 	Version string
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to
+	// call the API from scripts; none by default. "*" allows any origin,
+	// without credentials.
+	CORSOrigins []string
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For header is believed; none by default, so the source
+	// address of a request is its TCP peer.
+	TrustedProxies []netip.Prefix
 }
 
 // New returns a Server with every route registered.
 func New(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, log: cfg.Logger, version: cfg.Version, mux: http.NewServeMux()}
+	s := &Server{svc: cfg.Service, log: cfg.Logger, version: cfg.Version, mux: http.NewServeMux(),
+		cors: newCORSPolicy(cfg.CORSOrigins), proxies: cfg.TrustedProxies}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.routes()
-	s.handler = s.recoverPanics(s.accessLog(http.HandlerFunc(s.dispatch)))
+	s.handler = s.recoverPanics(s.accessLog(s.corsHandler(http.HandlerFunc(s.dispatch))))
 	return s
 }
 
@@ -45,24 +60,52 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // routes registers every route of the API, so the whole API reads here.
 func (s *Server) routes() {
 	s.handle("POST /token", s.token)
+	s.handle("POST /token/revoke", s.revoke)
+	s.handle("POST /logout", s.authed(s.logout))
 	s.handle("GET /users/me", s.authed(s.getMe))
 	s.handle("POST /users", s.authed(s.createUser))
+	s.handle("GET /admin/audit", s.authed(s.listAudit))
 	s.handle("POST /sites", s.authed(s.createSite))
 	s.handle("GET /sites", s.listSites)
 	s.handle("GET /sites/{site_id}", s.getSite)
 	// POST /sites/{site_id}:generateCredentials: ServeMux wildcards take
 	// whole segments, so the verb after ':' is dispatched in one place.
-	s.handle("POST /sites/{site_action}", s.siteAction)
+	s.handle(siteActionPattern, s.siteAction)
 	s.handle("GET /health", s.health)
 	s.handle("GET /version", s.getVersion)
 	s.handle("GET /{$}", s.root)
 }
+
+// Routes returns every route of the API as "METHOD /path" in registration
+// order, with the custom verbs of POST /sites/{site_id}:verb spelled out, so
+// tests and documents can check that they cover every route.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, p := range s.patterns {
+		if p == siteActionPattern {
+			verbs := make([]string, 0, len(siteActions))
+			for v := range siteActions {
+				verbs = append(verbs, v)
+			}
+			sort.Strings(verbs)
+			for _, v := range verbs {
+				out = append(out, "POST /sites/{site_id}:"+v)
+			}
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+const siteActionPattern = "POST /sites/{site_action}"
 
 // handlerFunc is a handler that returns its error, so that every error is
 // written by one function.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) handle(pattern string, h handlerFunc) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
@@ -168,7 +211,8 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		r = r.WithContext(domain.WithSourceAddr(ctx, s.sourceAddr(r)))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		route := r.Pattern

@@ -58,37 +58,50 @@ func invalidRequest(msg string) *tokenError {
 
 // credentialFields may never come in the query string, where they end up
 // in logs and browser history (RFC 6749 §3.2 requires POST bodies).
-var credentialFields = []string{"password", "client_secret", "username", "client_id", "grant_type"}
+var credentialFields = []string{"password", "client_secret", "username", "client_id", "grant_type", "token"}
 
-// parseTokenRequest reads the form once and validates its shape.
-func parseTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, error) {
-	var req tokenRequest
-	q := r.URL.Query()
+// readForm reads an application/x-www-form-urlencoded body once, refusing
+// the credential fields in the query string and any field given twice.
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, invalidRequest("The query string is not valid URL encoding")
+	}
 	for _, f := range credentialFields {
 		if q.Has(f) {
-			return req, invalidRequest("Credentials in the query string are not accepted; send " + f + " in the form body")
+			return nil, invalidRequest("Credentials in the query string are not accepted; send " + f + " in the form body")
 		}
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/x-www-form-urlencoded" {
-		return req, invalidRequest("Content-Type must be application/x-www-form-urlencoded")
+		return nil, invalidRequest("Content-Type must be application/x-www-form-urlencoded")
 	}
 	body, err := readBody(w, r)
 	if err != nil {
 		if domain.KindOf(err) == domain.TooLarge {
-			return req, &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: err.Error()}
+			return nil, &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: err.Error()}
 		}
-		return req, invalidRequest("The request body could not be read")
+		return nil, invalidRequest("The request body could not be read")
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return req, invalidRequest("The form body is not valid application/x-www-form-urlencoded")
+		return nil, invalidRequest("The form body is not valid application/x-www-form-urlencoded")
 	}
 	// RFC 6749 §3.2: parameters must not be included more than once.
 	for k, v := range form {
 		if len(v) > 1 {
-			return req, invalidRequest("The form field " + truncate(k, 50) + " is given more than once")
+			return nil, invalidRequest("The form field " + truncate(k, 50) + " is given more than once")
 		}
+	}
+	return form, nil
+}
+
+// parseTokenRequest reads the form once and validates its shape.
+func parseTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, error) {
+	var req tokenRequest
+	form, err := readForm(w, r)
+	if err != nil {
+		return req, err
 	}
 	req.GrantType = form.Get("grant_type")
 	req.Username = form.Get("username")
@@ -192,14 +205,12 @@ func (s *Server) clientCredentialsGrant(r *http.Request, req tokenRequest) (doma
 		if req.ClientSecret != "" {
 			return domain.Token{}, invalidRequest("Send client credentials either as HTTP Basic or as form fields, not both")
 		}
-		var err error
-		for _, p := range req.basic {
-			var tok domain.Token
-			if tok, err = s.svc.LoginClient(r.Context(), p[0], p[1]); err == nil {
-				return tok, nil
-			}
+		var alts []domain.ClientCredentials
+		for _, p := range req.basic[1:] {
+			alts = append(alts, domain.ClientCredentials{ClientID: p[0], Secret: p[1]})
 		}
-		return domain.Token{}, asOAuth(err, "invalid_client")
+		tok, err := s.svc.LoginClient(r.Context(), req.basic[0][0], req.basic[0][1], alts...)
+		return tok, asOAuth(err, "invalid_client")
 	}
 	switch {
 	case req.ClientID == "":

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -27,6 +29,17 @@ type serveConfig struct {
 	LogFormat    string
 	LogLevel     string
 	ShutdownWait time.Duration
+	// Brute-force protection of POST /token.
+	LoginMaxFailures          int
+	LoginMaxFailuresPerSource int
+	LoginWindow               time.Duration
+	// CORSOrigins may call the API from a browser; none by default.
+	CORSOrigins []string
+	// TrustedProxies: peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+
+	// now replaces the clock in tests.
+	now func() time.Time
 }
 
 // defaultDatabasePath is $XDG_DATA_HOME/nmdc-runtime/runtime.db, else
@@ -54,6 +67,17 @@ func secret(getenv env, name string) (string, error) {
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
 	return "", nil
+}
+
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func envOr(getenv env, name, def string) string {
@@ -86,6 +110,13 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 	fs.StringVar(&wait, "shutdown-timeout", wait, "how long to let requests finish on SIGTERM (env NMDC_RUNTIME_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "NMDC_RUNTIME_LOG_FORMAT", "text"), "text or json (env NMDC_RUNTIME_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "NMDC_RUNTIME_LOG_LEVEL", "info"), "debug, info, warn or error (env NMDC_RUNTIME_LOG_LEVEL)")
+	maxFail, maxFailSrc, window := envOr(getenv, "NMDC_RUNTIME_LOGIN_MAX_FAILURES", "10"), envOr(getenv, "NMDC_RUNTIME_LOGIN_MAX_FAILURES_PER_ADDRESS", "100"), envOr(getenv, "NMDC_RUNTIME_LOGIN_WINDOW", "15m")
+	cors, proxies := getenv("NMDC_RUNTIME_CORS_ORIGINS"), getenv("NMDC_RUNTIME_TRUSTED_PROXIES")
+	fs.StringVar(&maxFail, "login-max-failures", maxFail, "failed logins per username or client_id within the login window before further attempts get 429 (env NMDC_RUNTIME_LOGIN_MAX_FAILURES)")
+	fs.StringVar(&maxFailSrc, "login-max-failures-per-address", maxFailSrc, "failed logins per source address within the login window before further attempts get 429 (env NMDC_RUNTIME_LOGIN_MAX_FAILURES_PER_ADDRESS)")
+	fs.StringVar(&window, "login-window", window, "how long failed logins are counted, and the longest lock-out (env NMDC_RUNTIME_LOGIN_WINDOW)")
+	fs.StringVar(&cors, "cors-origins", cors, "comma-separated browser origins allowed to call the API, e.g. https://app.example.org; none by default (env NMDC_RUNTIME_CORS_ORIGINS)")
+	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed; none by default (env NMDC_RUNTIME_TRUSTED_PROXIES)")
 	if err := stderrParse(fs, args); err != nil {
 		return c, err
 	}
@@ -103,6 +134,45 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 		errs = append(errs, fmt.Errorf("shutdown timeout %q: must be a duration such as 20s", wait))
 	} else {
 		c.ShutdownWait = d
+	}
+	if n, err := strconv.Atoi(maxFail); err != nil || n < 1 {
+		errs = append(errs, fmt.Errorf("login max failures %q: must be a positive integer", maxFail))
+	} else {
+		c.LoginMaxFailures = n
+	}
+	if n, err := strconv.Atoi(maxFailSrc); err != nil || n < 1 {
+		errs = append(errs, fmt.Errorf("login max failures per address %q: must be a positive integer", maxFailSrc))
+	} else {
+		c.LoginMaxFailuresPerSource = n
+	}
+	if d, err := time.ParseDuration(window); err != nil || d < time.Second || d > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("login window %q: must be a duration from 1s to 24h, such as 15m", window))
+	} else {
+		c.LoginWindow = d
+	}
+	for _, o := range splitList(cors) {
+		if o == "*" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("CORS origin %q: must be scheme://host[:port], such as https://app.example.org, or *", o))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, u.Scheme+"://"+u.Host)
+	}
+	for _, p := range splitList(proxies) {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("trusted proxy %q: must be an IP address or CIDR range, such as 10.0.0.0/8", p))
+				continue
+			}
+			pfx = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr must not be empty"))

@@ -89,6 +89,13 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 		Signer:     auth.NewSigner(key, cfg.Issuer),
 		BcryptCost: cfg.BcryptCost,
 		TokenTTL:   cfg.TokenTTL,
+		Now:        cfg.now,
+		Log:        log,
+		Throttle: domain.LoginThrottle{
+			MaxFailures:          cfg.LoginMaxFailures,
+			MaxFailuresPerSource: cfg.LoginMaxFailuresPerSource,
+			Window:               cfg.LoginWindow,
+		},
 	}
 	boot, err := svc.Bootstrap(ctx, cfg.AdminUser, cfg.AdminPass)
 	if err != nil {
@@ -107,7 +114,7 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 		store.Close()
 		return nil, err
 	}
-	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion()})
+	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion(), CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies})
 	hs := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
