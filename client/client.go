@@ -278,3 +278,59 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	err := c.do(ctx, http.MethodGet, "/version", nil, &v)
 	return v["nmdc-runtime"], err
 }
+
+// Revoke revokes an access token (RFC 7009); the server answers 200
+// whether or not it knew the token.
+func (c *Client) Revoke(ctx context.Context, token string) error {
+	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+"/token/revoke", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.send(req, nil)
+}
+
+// Logout revokes the client's token and forgets it.
+func (c *Client) Logout(ctx context.Context) error {
+	if err := c.do(ctx, http.MethodPost, "/logout", nil, nil); err != nil {
+		return err
+	}
+	c.Token = ""
+	return nil
+}
+
+// AuditEvent is one record of GET /admin/audit.
+type AuditEvent struct {
+	ID         string    `json:"id"`
+	Time       time.Time `json:"time"`
+	Actor      string    `json:"actor"`
+	Action     string    `json:"action"`
+	Target     string    `json:"target"`
+	SourceAddr string    `json:"source_addr"`
+	Detail     string    `json:"detail"`
+}
+
+// ListAudit returns one page of the audit log, newest first (runtime
+// admins only), filtered by actor and action when they are not empty.
+func (c *Client) ListAudit(ctx context.Context, actor, action string, pageSize int, pageToken string) (List[AuditEvent], error) {
+	q := url.Values{}
+	if actor != "" {
+		q.Set("actor", actor)
+	}
+	if action != "" {
+		q.Set("action", action)
+	}
+	if pageSize > 0 {
+		q.Set("max_page_size", strconv.Itoa(pageSize))
+	}
+	if pageToken != "" {
+		q.Set("page_token", pageToken)
+	}
+	path := "/admin/audit"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var l List[AuditEvent]
+	return l, c.do(ctx, http.MethodGet, path, nil, &l)
+}
