@@ -148,3 +148,16 @@ func dedupe(ids []string) []string {
 	}
 	return out
 }
+
+// storable reports whether s can be looked up on every backend: valid
+// UTF-8 without NUL.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

@@ -142,8 +142,8 @@ func (s *Service) ListAuditEvents(ctx context.Context, p Principal, actor, actio
 	}
 	var fields []FieldError
 	for name, v := range map[string]string{"actor": actor, "action": action} {
-		if !utf8.ValidString(v) || len(v) > 4*maxAuditFieldRunes {
-			fields = append(fields, FieldError{Loc: []string{"query", name}, Msg: name + " must be valid UTF-8 of at most 300 characters", Type: "value_error"})
+		if !utf8.ValidString(v) || len(v) > 4*maxAuditFieldRunes || hasControl(v) {
+			fields = append(fields, FieldError{Loc: []string{"query", name}, Msg: name + " must be valid UTF-8 of at most 300 characters, without control characters", Type: "value_error"})
 		}
 	}
 	if len(fields) > 0 {

@@ -88,7 +88,7 @@ func (s *Service) LoginPassword(ctx context.Context, username, password string) 
 	if err != nil {
 		return Token{}, err
 	}
-	if username == "" || password == "" || len(password) > MaxPasswordBytes || len(username) > 4*MaxUsernameLen {
+	if username == "" || password == "" || len(password) > MaxPasswordBytes || len(username) > 4*MaxUsernameLen || !storable(username) {
 		auth.DummyVerify(s.BcryptCost, password)
 		s.failLogin(ctx, limits, counts, target, "malformed username or password")
 		return Token{}, errBadLogin
@@ -156,7 +156,7 @@ func (s *Service) LoginClient(ctx context.Context, clientID, secret string, alte
 
 // checkClient returns the client when the secret matches, else why not.
 func (s *Service) checkClient(ctx context.Context, clientID, secret string) (SiteClient, string, error) {
-	if clientID == "" || secret == "" || len(secret) > MaxPasswordBytes || len(clientID) > 4*MaxUsernameLen {
+	if clientID == "" || secret == "" || len(secret) > MaxPasswordBytes || len(clientID) > 4*MaxUsernameLen || !storable(clientID) {
 		return SiteClient{}, "malformed client_id or client_secret", nil
 	}
 	c, err := s.Store.GetSiteClient(ctx, clientID)
@@ -346,6 +346,11 @@ func (s *Service) CreateSite(ctx context.Context, p Principal, in NewSite) (Site
 
 // GetSite returns a site.
 func (s *Service) GetSite(ctx context.Context, id string) (Site, error) {
+	if !storable(id) || len(id) > 4*MaxTextLen {
+		// No such id can exist; do not hand it to a database that may
+		// refuse it (PostgreSQL text holds neither NUL nor invalid UTF-8).
+		return Site{}, Errorf(NotFound, "site %q not found", truncateRunes(id, 100))
+	}
 	return s.Store.GetSite(ctx, id)
 }
 
@@ -411,7 +416,7 @@ func DecodePageToken(tok string) (string, error) {
 // its secret, which is shown this once and stored only as a hash. Only the
 // site's admins may.
 func (s *Service) GenerateCredentials(ctx context.Context, p Principal, siteID string) (SiteClient, string, error) {
-	if _, err := s.Store.GetSite(ctx, siteID); err != nil {
+	if _, err := s.GetSite(ctx, siteID); err != nil {
 		return SiteClient{}, "", err
 	}
 	if p.User == nil || !p.User.IsSiteAdmin(siteID) {

@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/nmdc-runtime/server/domain"
@@ -72,9 +73,12 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 			return nil, invalidRequest("Credentials in the query string are not accepted; send " + f + " in the form body")
 		}
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, invalidRequest("Content-Type must be application/x-www-form-urlencoded")
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return nil, invalidRequest("Only the UTF-8 charset is accepted, not " + strconv.Quote(truncate(cs, 40)))
 	}
 	body, err := readBody(w, r)
 	if err != nil {

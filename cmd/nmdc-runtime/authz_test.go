@@ -1,0 +1,229 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/nmdc-runtime/server/auth"
+	"github.com/nmdc-runtime/server/httpapi"
+)
+
+// Principals of the authorization matrix.
+const (
+	pAnonymous    = "anonymous"
+	pPlainUser    = "plain user"
+	pSiteAAdmin   = "admin of site A"
+	pRuntimeAdmin = "runtime admin"
+	pClientA      = "client of site A"
+	pClientB      = "client of site B"
+	pDisabled     = "disabled user"
+	pExpired      = "expired token"
+	pRevoked      = "revoked token"
+	pTampered     = "tampered token"
+	pWrongKey     = "wrong-key token"
+	pAlgNone      = "alg:none token"
+)
+
+var matrixPrincipals = []string{pAnonymous, pPlainUser, pSiteAAdmin, pRuntimeAdmin, pClientA, pClientB, pDisabled, pExpired, pRevoked, pTampered, pWrongKey, pAlgNone}
+
+// badTokens are the principals whose token must be refused wherever a
+// token is required.
+var badTokens = []string{pDisabled, pExpired, pRevoked, pTampered, pWrongKey, pAlgNone}
+
+// expect builds a row: the status of every principal, starting from
+// those given and filling the rest with other.
+func expect(other int, given map[string]int) map[string]int {
+	out := map[string]int{}
+	for _, p := range matrixPrincipals {
+		out[p] = other
+	}
+	for p, s := range given {
+		out[p] = s
+	}
+	return out
+}
+
+// authenticated is the usual row of a route that needs a principal:
+// anonymous and every bad token 401, the rest as given.
+func authenticated(given map[string]int) map[string]int {
+	row := expect(0, given)
+	row[pAnonymous] = 401
+	for _, p := range badTokens {
+		row[p] = 401
+	}
+	for p, s := range row {
+		if s == 0 {
+			panic("authenticated row lacks " + p)
+		}
+	}
+	return row
+}
+
+// matrixRequest makes the request of one cell; n numbers the cells so
+// that creating routes get fresh names.
+type matrixRequest func(n int) (method, path, ctype, body string)
+
+// TestAuthorizationMatrix sends every route of the API as every kind of
+// principal and checks the status. The routes come from the router, so a
+// new route without a row fails this test.
+func TestAuthorizationMatrix(t *testing.T) {
+	ts := startTest(t, func(c *serveConfig) { c.LoginMaxFailures = 1 << 20 })
+	admin := mustAdmin(t, ts)
+	mustCreateUser(t, admin, "plain")
+	mustCreateUser(t, admin, "site-a-admin", "site-a")
+	mustCreateUser(t, admin, "site-b-admin")
+	mustCreateUser(t, admin, "disabled")
+	siteA := mustLogin(t, ts, "site-a-admin", testPassword)
+	siteB := mustLogin(t, ts, "site-b-admin", testPassword)
+	mustCreateSite(t, siteA, "site-a")
+	mustCreateSite(t, siteB, "site-b")
+	credA := mustCredentials(t, siteA, "site-a")
+	credB := mustCredentials(t, siteB, "site-b")
+	u, err := ts.store.GetUser(t.Context(), "disabled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Disabled = true
+	if err := ts.store.UpdateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+
+	// Each valid principal gets a fresh token per request (as a real
+	// login would give), so that a logout in one cell cannot affect others.
+	mint := func(sub string) func() string {
+		return func() string {
+			now := time.Now()
+			return signTest(t, jwt.MapClaims{"sub": sub, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": auth.RandomToken(16), "iss": "nmdc-runtime"})
+		}
+	}
+	fixed := func(tok string) func() string { return func() string { return tok } }
+	revoked := mint("user:plain")()
+	if r := postForm(t, ts.URL+"/token/revoke", url.Values{"token": {revoked}}, nil); r.Status != 200 {
+		t.Fatal(r.Status)
+	}
+	good := mint("user:runtime-admin-impostor")() // only used to derive a tampered token
+	parts := strings.Split(good, ".")
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(payload), "user:runtime-admin-impostor", "user:admin", 1))) + "." + parts[2]
+	wrongKey, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "user:admin", "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte("not-the-server-key-0123456789"))
+	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"sub":"user:admin","exp":%d}`, time.Now().Add(time.Hour).Unix()))) + "."
+	tokens := map[string]func() string{
+		pAnonymous:    fixed(""),
+		pPlainUser:    mint("user:plain"),
+		pSiteAAdmin:   mint("user:site-a-admin"),
+		pRuntimeAdmin: mint("user:admin"),
+		pClientA:      mint("client:" + credA.ClientID),
+		pClientB:      mint("client:" + credB.ClientID),
+		pDisabled:     mint("user:disabled"),
+		pExpired:      fixed(signTest(t, jwt.MapClaims{"sub": "user:admin", "exp": time.Now().Add(-time.Hour).Unix()})),
+		pRevoked:      fixed(revoked),
+		pTampered:     fixed(tampered),
+		pWrongKey:     fixed(wrongKey),
+		pAlgNone:      fixed(none),
+	}
+
+	get := func(path string) matrixRequest {
+		return func(int) (string, string, string, string) { return "GET", path, "", "" }
+	}
+	everyone := func(status int) map[string]int { return expect(status, nil) }
+	rows := map[string]struct {
+		req  matrixRequest
+		want map[string]int
+	}{
+		// The token endpoints read credentials from the form, never from
+		// a bearer token, so every principal gets the same answer.
+		"POST /token": {func(int) (string, string, string, string) {
+			return "POST", "/token", "application/x-www-form-urlencoded", url.Values{"grant_type": {"client_credentials"}, "client_id": {credA.ClientID}, "client_secret": {credA.ClientSecret}}.Encode()
+		}, everyone(200)},
+		"POST /token/revoke": {func(int) (string, string, string, string) {
+			return "POST", "/token/revoke", "application/x-www-form-urlencoded", "token=unknown"
+		}, everyone(200)},
+		"POST /logout": {func(int) (string, string, string, string) { return "POST", "/logout", "", "" },
+			authenticated(map[string]int{pPlainUser: 204, pSiteAAdmin: 204, pRuntimeAdmin: 204, pClientA: 204, pClientB: 204})},
+		"GET /users/me": {get("/users/me"),
+			authenticated(map[string]int{pPlainUser: 200, pSiteAAdmin: 200, pRuntimeAdmin: 200, pClientA: 200, pClientB: 200})},
+		"POST /users": {func(n int) (string, string, string, string) {
+			return "POST", "/users", "application/json", fmt.Sprintf(`{"username":"new-user-%d","password":"password-%d"}`, n, n)
+		}, authenticated(map[string]int{pPlainUser: 403, pSiteAAdmin: 403, pRuntimeAdmin: 201, pClientA: 403, pClientB: 403})},
+		"GET /admin/audit": {get("/admin/audit"),
+			authenticated(map[string]int{pPlainUser: 403, pSiteAAdmin: 403, pRuntimeAdmin: 200, pClientA: 403, pClientB: 403})},
+		"POST /sites": {func(n int) (string, string, string, string) {
+			return "POST", "/sites", "application/json", fmt.Sprintf(`{"id":"new-site-%d"}`, n)
+		}, authenticated(map[string]int{pPlainUser: 201, pSiteAAdmin: 201, pRuntimeAdmin: 201, pClientA: 403, pClientB: 403})},
+		// Sites and system routes are public; a bad token there is ignored.
+		"GET /sites":           {get("/sites"), everyone(200)},
+		"GET /sites/{site_id}": {get("/sites/site-a"), everyone(200)},
+		"POST /sites/{site_id}:generateCredentials": {func(int) (string, string, string, string) {
+			return "POST", "/sites/site-a:generateCredentials", "", ""
+		}, authenticated(map[string]int{pPlainUser: 403, pSiteAAdmin: 200, pRuntimeAdmin: 403, pClientA: 403, pClientB: 403})},
+		"GET /health":  {get("/health"), everyone(200)},
+		"GET /version": {get("/version"), everyone(200)},
+		"GET /{$}":     {get("/"), everyone(307)},
+	}
+
+	routes := httpapi.New(httpapi.Config{}).Routes()
+	for _, r := range routes {
+		if _, ok := rows[r]; !ok {
+			t.Errorf("route %q has no row in the authorization matrix: add the status each principal must get", r)
+		}
+	}
+	for r := range rows {
+		if !slices.Contains(routes, r) {
+			t.Errorf("the matrix has a row for %q, which is not a route", r)
+		}
+	}
+
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var n atomic.Int64
+	for _, route := range routes {
+		row, ok := rows[route]
+		if !ok {
+			continue
+		}
+		for _, p := range matrixPrincipals {
+			want, ok := row.want[p]
+			if !ok {
+				t.Errorf("%s: no expected status for %s", route, p)
+				continue
+			}
+			t.Run(route+"/"+p, func(t *testing.T) {
+				method, path, ctype, body := row.req(int(n.Add(1)))
+				req, err := http.NewRequestWithContext(t.Context(), method, ts.URL+path, strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ctype != "" {
+					req.Header.Set("Content-Type", ctype)
+				}
+				if tok := tokens[p](); tok != "" {
+					req.Header.Set("Authorization", "Bearer "+tok)
+				}
+				resp, err := noRedirect.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					t.Fatalf("status %d, want %d: %s", resp.StatusCode, want, b)
+				}
+				if resp.StatusCode == 401 && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+					t.Error("401 without WWW-Authenticate: Bearer")
+				}
+				if resp.StatusCode >= 400 && !strings.Contains(string(b), `"detail"`) {
+					t.Errorf("error without detail: %s", b)
+				}
+			})
+		}
+	}
+}
