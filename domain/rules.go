@@ -46,6 +46,10 @@ func ValidateUsername(name string) *FieldError {
 		return fieldErr("username", "username must not start or end with white space", "value_error")
 	case hasControl(name):
 		return fieldErr("username", "username must not contain control characters", "value_error")
+	case strings.IndexFunc(name, isFormat) >= 0:
+		// Zero-width and bidirectional marks make names that look alike
+		// but differ; NFKC does not remove them.
+		return fieldErr("username", "username must not contain invisible formatting characters (such as zero-width spaces or direction marks)", "value_error")
 	}
 	return nil
 }
@@ -127,6 +131,8 @@ func ValidateIDList(field string, ids []string) *FieldError {
 	}
 	return nil
 }
+
+func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 func hasControl(s string) bool {
 	return strings.IndexFunc(s, unicode.IsControl) >= 0

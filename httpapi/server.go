@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/nmdc-runtime/server/domain"
@@ -116,6 +117,11 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 // authed wraps a handler that needs a logged-in principal.
 func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, p domain.Principal) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if len(r.Header.Values("Authorization")) > 1 {
+			// RFC 6750 §3.1: a request with more than one credential is
+			// malformed; which one would count is anybody's guess.
+			return domain.Errorf(kindBadRequest, "Send one Authorization header, not several")
+		}
 		p, err := s.svc.Authenticate(r.Context(), bearerToken(r))
 		if err != nil {
 			return err
@@ -127,6 +133,12 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, p domain.
 // dispatch routes a request, answering unknown paths and methods in JSON
 // like every other error.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if unclean(r.URL.Path) {
+		// The mux would redirect to the cleaned path; no route has such a
+		// path, so refuse it rather than send a client somewhere else.
+		writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found: paths with empty, '.' or '..' segments or a trailing '/' are not served"})
+		return
+	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		// Let the mux decide between 404, 405 (with its Allow header) and
 		// a path-cleaning redirect, then speak JSON for the errors.
@@ -139,6 +151,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: "Method Not Allowed"})
 		case http.StatusNotFound:
 			writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found"})
+		case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+			// The mux cleans paths with empty, "." or ".." segments by
+			// redirecting; no route has such a path, so refuse it rather
+			// than send a client somewhere it did not ask to go.
+			writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found: paths with empty, '.' or '..' segments are not served"})
 		default:
 			for k, v := range rec.header {
 				w.Header()[k] = v
@@ -148,6 +165,23 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// unclean reports whether a path has empty, "." or ".." segments, or ends
+// in "/" (no route does).
+func unclean(p string) bool {
+	if p == "/" {
+		return false
+	}
+	if !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
+		return true
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 type headerRecorder struct {

@@ -112,6 +112,9 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, er
 	req.Password = form.Get("password")
 	req.ClientID = form.Get("client_id")
 	req.ClientSecret = form.Get("client_secret")
+	if len(r.Header.Values("Authorization")) > 1 {
+		return req, invalidRequest("Send one Authorization header, not several")
+	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, rest, _ := strings.Cut(h, " ")
 		if strings.EqualFold(scheme, "Basic") {
