@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -36,6 +38,7 @@ var (
 	ErrTokenAlgorithm = errors.New("the token is signed with an algorithm this server does not accept (only HS256)")
 	ErrTokenClaims    = errors.New("the token lacks a required claim (sub and exp)")
 	ErrTokenIssuer    = errors.New("the token was issued by another issuer")
+	ErrTokenNotYet    = errors.New("the token is not valid yet (its nbf is in the future)")
 )
 
 // Signer issues and verifies HS256 access tokens with one key.
@@ -95,6 +98,8 @@ func (s *Signer) Verify(token string) (Claims, error) {
 		return Claims{}, ErrTokenSignature
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return Claims{}, ErrTokenExpired
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return Claims{}, ErrTokenNotYet
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return Claims{}, ErrTokenClaims
 	case errors.Is(err, jwt.ErrTokenMalformed):
@@ -105,6 +110,9 @@ func (s *Signer) Verify(token string) (Claims, error) {
 	if rc.Subject == "" || rc.ExpiresAt == nil {
 		return Claims{}, ErrTokenClaims
 	}
+	if !numericDates(token) {
+		return Claims{}, fmt.Errorf("%w: exp, iat and nbf must be JSON numbers (RFC 7519 §2)", ErrTokenMalformed)
+	}
 	if rc.Issuer != "" && rc.Issuer != s.issuer {
 		return Claims{}, ErrTokenIssuer
 	}
@@ -113,4 +121,28 @@ func (s *Signer) Verify(token string) (Claims, error) {
 		c.IssuedAt = rc.IssuedAt.Time
 	}
 	return c, nil
+}
+
+// numericDates reports whether the time claims of a verified token are
+// JSON numbers, as RFC 7519 §2 defines NumericDate; the JWT library also
+// accepts numbers in strings.
+func numericDates(token string) bool {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return false
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(payload, &m) != nil {
+		return false
+	}
+	for _, name := range []string{"exp", "iat", "nbf"} {
+		if v, ok := m[name]; ok && (len(v) == 0 || !(v[0] == '-' || v[0] >= '0' && v[0] <= '9')) {
+			return false
+		}
+	}
+	return true
 }
