@@ -1,6 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -134,5 +138,94 @@ func TestGeneratedAdminPassword(t *testing.T) {
 	}
 	if strings.Contains(ts.logs.String(), pw) {
 		t.Fatal("the generated password reached the log")
+	}
+}
+
+// TestSecretsStayOutOfLogs runs the whole tutorial and then the security
+// paths (failed and throttled logins, revocation, logout, the audit log),
+// in both log formats at debug level, and proves that no password, client
+// secret, signing key or access token (nor a token's signature) appears in
+// the log, on stdout, or in any list response.
+func TestSecretsStayOutOfLogs(t *testing.T) {
+	for _, format := range []string{"json", "text"} {
+		t.Run(format, func(t *testing.T) {
+			ts := startTest(t, func(c *serveConfig) {
+				c.LogFormat = format
+				c.LoginMaxFailures = 2
+			})
+			ctx := t.Context()
+			secrets := map[string]string{"admin password": testAdminPW, "signing key": testJWTKey}
+			admin := mustAdmin(t, ts)
+			bobPW := "bob's very own passphrase, 32+ chars"
+			if _, err := admin.CreateUser(ctx, client.NewUser{Username: "bob", Password: bobPW, SiteAdmin: []string{"bob-laptop"}}); err != nil {
+				t.Fatal(err)
+			}
+			bob := mustLogin(t, ts, "bob", bobPW)
+			mustCreateSite(t, bob, "bob-lab")
+			cred := mustCredentials(t, bob, "bob-lab")
+			sc := ts.client()
+			if _, err := sc.LoginClient(ctx, cred.ClientID, cred.ClientSecret, true); err != nil {
+				t.Fatal(err)
+			}
+			sc2 := ts.client()
+			if _, err := sc2.LoginClient(ctx, cred.ClientID, cred.ClientSecret, false); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sc.Me(ctx); err != nil {
+				t.Fatal(err)
+			}
+			secrets["bob password"], secrets["client secret"] = bobPW, cred.ClientSecret
+			for name, tok := range map[string]string{"admin token": admin.Token, "bob token": bob.Token, "client token": sc.Token, "client token 2": sc2.Token} {
+				secrets[name] = tok
+				secrets[name+" signature"] = tok[strings.LastIndex(tok, ".")+1:]
+			}
+
+			// Failed logins up to throttling, with passwords that must not leak.
+			for i, pw := range []string{"wrong guess number one", "wrong guess number two", bobPW} {
+				secrets[fmt.Sprintf("attempted password %d", i)] = pw
+				_, _ = ts.client().Login(ctx, "bob", pw)
+			}
+			if _, err := ts.client().Login(ctx, "bob", bobPW); client.StatusOf(err) != 429 {
+				t.Fatalf("throttling not reached: %v", err)
+			}
+			wrongSecret := "not-the-client-secret-but-close"
+			secrets["attempted client secret"] = wrongSecret
+			_, _ = ts.client().LoginClient(ctx, cred.ClientID, wrongSecret, true)
+			// Revocation and logout; the revoke endpoint gets the token in its body.
+			if err := ts.client().Revoke(ctx, sc2.Token); err != nil {
+				t.Fatal(err)
+			}
+			if err := bob.Logout(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// Credentials in the query string are refused, and not logged.
+			send(t, "POST", ts.URL+"/token?password="+url.QueryEscape(bobPW), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, strings.NewReader("grant_type=password&username=bob"))
+			// The audit log, read by the admin, and the lists.
+			audit, err := admin.ListAudit(ctx, "", "", 1000, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, action := range []string{"login.succeeded", "login.failed", "login.throttled", "user.created", "site.created", "credentials.generated", "token.revoked"} {
+				if !slices.ContainsFunc(audit.Resources, func(e client.AuditEvent) bool { return e.Action == action }) {
+					t.Errorf("the audit log has no %s event; the check below would prove less", action)
+				}
+			}
+			auditJSON, _ := json.Marshal(audit)
+			sites := send(t, "GET", ts.URL+"/sites", nil, nil)
+
+			out := map[string]string{"log": ts.logs.String(), "stdout": ts.stdout.String(), "audit log": string(auditJSON), "site list": string(sites.Body)}
+			for where, text := range out {
+				for name, secret := range secrets {
+					if strings.Contains(text, secret) {
+						t.Errorf("the %s contains the %s", where, name)
+					}
+				}
+			}
+			for _, route := range []string{"POST /token", "POST /token/revoke", "POST /logout", "GET /admin/audit"} {
+				if !strings.Contains(out["log"], route) {
+					t.Errorf("the log has no line for %s; the check would prove nothing:\n%s", route, out["log"])
+				}
+			}
+		})
 	}
 }
