@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -89,6 +90,8 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 		Signer:     auth.NewSigner(key, cfg.Issuer),
 		BcryptCost: cfg.BcryptCost,
 		TokenTTL:   cfg.TokenTTL,
+		// 0 in configuration means off; the service reads 0 as its default.
+		AuthCacheTTL: cmp.Or(cfg.AuthCacheTTL, -1),
 	}
 	boot, err := svc.Bootstrap(ctx, cfg.AdminUser, cfg.AdminPass)
 	if err != nil {
