@@ -39,11 +39,11 @@ func load(ctx context.Context, conc int, dur time.Duration, max int, fn op) resu
 	ctx, cancel := context.WithTimeout(ctx, dur)
 	defer cancel()
 	var (
-		mu     sync.Mutex
-		lats   []time.Duration
-		res    result
-		wg     sync.WaitGroup
-		taken  atomic.Int64
+		mu    sync.Mutex
+		lats  []time.Duration
+		res   result
+		wg    sync.WaitGroup
+		taken atomic.Int64
 	)
 	start := time.Now()
 	for w := range conc {
