@@ -49,9 +49,25 @@ func exactlyOneWins(t *testing.T, errs []error) int {
 	return winner
 }
 
+// warmUp has n goroutines use the store at once, so that a pooled store
+// holds n connections ready and a race that follows is not serialised by
+// connections opening one after another.
+func warmUp(t *testing.T, s domain.Store, n int) {
+	t.Helper()
+	for i, err := range race(n, func(int) error {
+		_, err := s.ListUsers(t.Context(), domain.ListFilter{Limit: 1})
+		return err
+	}) {
+		if err != nil {
+			t.Fatalf("warm-up %d: %v", i, err)
+		}
+	}
+}
+
 func testConcurrency(t *testing.T, open Opener) {
 	t.Run("one username, many creators: exactly one wins", func(t *testing.T) {
 		s := open(t)
+		warmUp(t, s, racers)
 		errs := race(racers, func(i int) error {
 			u := newUser("alice", fmt.Sprintf("lab-%d", i))
 			return s.CreateUser(t.Context(), u)
@@ -64,6 +80,7 @@ func testConcurrency(t *testing.T, open Opener) {
 
 	t.Run("look-alike usernames, many creators: exactly one wins", func(t *testing.T) {
 		s := open(t)
+		warmUp(t, s, racers)
 		variants := []string{"alice", "Alice", "ALICE", "ａｌｉｃｅ", "aLiCe"}
 		errs := race(racers, func(i int) error {
 			return s.CreateUser(t.Context(), newUser(variants[i%len(variants)]))
@@ -79,6 +96,7 @@ func testConcurrency(t *testing.T, open Opener) {
 		for i := range racers {
 			mustCreateUser(t, s, newUser(fmt.Sprintf("user%02d", i)))
 		}
+		warmUp(t, s, racers)
 		errs := race(racers, func(i int) error {
 			return s.CreateSite(t.Context(), domain.Site{ID: "contested", CreatedAt: t0}, fmt.Sprintf("user%02d", i))
 		})
@@ -99,6 +117,7 @@ func testConcurrency(t *testing.T, open Opener) {
 		s := open(t)
 		mustCreateUser(t, s, newUser("alice"))
 		mustCreateSite(t, s, "lab-a", "alice")
+		warmUp(t, s, racers)
 		id := func(i int) string { return fmt.Sprintf("sys0client%02d", i) }
 		errs := race(racers, func(i int) error {
 			return s.CreateSiteClient(t.Context(), newClient(id(i), "lab-a"))
@@ -123,6 +142,7 @@ func testConcurrency(t *testing.T, open Opener) {
 	t.Run("many first starts bootstrap once", func(t *testing.T) {
 		s := open(t)
 		const n = 10
+		warmUp(t, s, n)
 		created := make([]bool, n)
 		errs := race(n, func(i int) error {
 			var err error
@@ -148,6 +168,7 @@ func testConcurrency(t *testing.T, open Opener) {
 
 	t.Run("many first starts agree on one setting", func(t *testing.T) {
 		s := open(t)
+		warmUp(t, s, racers)
 		got := make([][]byte, racers)
 		errs := race(racers, func(i int) error {
 			var err error
