@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -19,7 +20,7 @@ const (
 
 // Leeway tolerates small clock differences between instances (RFC 8725 §3.10
 // leaves it to the deployment; a few seconds is customary).
-const Leeway = 30 * time.Second
+const Leeway = 10 * time.Second
 
 // Claims are the claims of an access token. The existing deployment sets
 // only sub and exp; we add iat and jti (for revocation) and iss.
@@ -32,13 +33,13 @@ type Claims struct {
 
 // Kind errors returned by Verify, so callers can say which check failed.
 var (
-	ErrTokenMalformed = errors.New("the token is not a well-formed JWT")
-	ErrTokenExpired   = errors.New("the token has expired")
-	ErrTokenSignature = errors.New("the token signature is invalid: it was altered or signed with another key")
-	ErrTokenAlgorithm = errors.New("the token is signed with an algorithm this server does not accept (only HS256)")
-	ErrTokenClaims    = errors.New("the token lacks a required claim (sub and exp)")
-	ErrTokenIssuer    = errors.New("the token was issued by another issuer")
-	ErrTokenNotYet    = errors.New("the token is not valid yet (its nbf is in the future)")
+	ErrTokenMalformed   = errors.New("the token is not a well-formed JWT")
+	ErrTokenExpired     = errors.New("the token has expired")
+	ErrTokenSignature   = errors.New("the token signature is invalid: it was altered or signed with another key")
+	ErrTokenAlgorithm   = errors.New("the token is signed with an algorithm this server does not accept (only HS256)")
+	ErrTokenClaims      = errors.New("the token lacks a required claim (sub and exp)")
+	ErrTokenIssuer      = errors.New("the token was issued by another issuer")
+	ErrTokenNotYetValid = errors.New("the token is not valid yet (nbf or iat in the future)")
 )
 
 // Signer issues and verifies HS256 access tokens with one key.
@@ -46,23 +47,37 @@ type Signer struct {
 	key    []byte
 	issuer string
 	parser *jwt.Parser
+	now    func() time.Time
+
+	// verified remembers tokens whose signature and claims were checked,
+	// so that a client polling the API pays for the HMAC and JSON decoding
+	// once per token, not per request. Only the expiry is rechecked: the
+	// same string always verifies the same way.
+	mu       sync.Mutex
+	verified map[string]Claims
 }
+
+// maxVerified bounds the verified-token memo (a few MB at most).
+const maxVerified = 10000
 
 // NewSigner returns a Signer. issuer is written into new tokens and, when a
 // token carries an iss claim, must match (tokens from the existing
 // deployment carry none).
 func NewSigner(key []byte, issuer string) *Signer {
-	return &Signer{
-		key:    key,
-		issuer: issuer,
-		parser: jwt.NewParser(
-			// RFC 8725 §3.1: accept only the algorithm we use; "none" and
-			// every asymmetric algorithm are refused before any key is used.
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithExpirationRequired(),
-			jwt.WithLeeway(Leeway),
-		),
-	}
+	s := &Signer{key: key, issuer: issuer, now: time.Now, verified: map[string]Claims{}}
+	s.parser = jwt.NewParser(
+		// RFC 8725 §3.1: accept only the algorithm we use; "none" and
+		// every asymmetric algorithm are refused before any key is used.
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithLeeway(Leeway),
+		// One spelling per token: no spare bits in the base64 tail.
+		jwt.WithStrictDecoding(),
+		// An iat in the future would dodge revocation cut-offs.
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(func() time.Time { return s.now() }),
+	)
+	return s
 }
 
 // Sign returns a signed token for c.
@@ -86,6 +101,29 @@ func (s *Signer) Sign(c Claims) (string, error) {
 // Verify checks a token's algorithm, signature, expiry and issuer and
 // returns its claims. The error is one of the ErrToken* values.
 func (s *Signer) Verify(token string) (Claims, error) {
+	s.mu.Lock()
+	c, ok := s.verified[token]
+	s.mu.Unlock()
+	if ok {
+		if s.now().After(c.ExpiresAt.Add(Leeway)) {
+			return Claims{}, ErrTokenExpired
+		}
+		return c, nil
+	}
+	c, err := s.verify(token)
+	if err != nil {
+		return Claims{}, err
+	}
+	s.mu.Lock()
+	if len(s.verified) >= maxVerified {
+		clear(s.verified)
+	}
+	s.verified[token] = c
+	s.mu.Unlock()
+	return c, nil
+}
+
+func (s *Signer) verify(token string) (Claims, error) {
 	var rc jwt.RegisteredClaims
 	_, err := s.parser.ParseWithClaims(token, &rc, func(*jwt.Token) (any, error) { return s.key, nil })
 	switch {
@@ -98,8 +136,8 @@ func (s *Signer) Verify(token string) (Claims, error) {
 		return Claims{}, ErrTokenSignature
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return Claims{}, ErrTokenExpired
-	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return Claims{}, ErrTokenNotYet
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return Claims{}, ErrTokenNotYetValid
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return Claims{}, ErrTokenClaims
 	case errors.Is(err, jwt.ErrTokenMalformed):
@@ -145,4 +183,12 @@ func numericDates(token string) bool {
 		}
 	}
 	return true
+}
+
+// SetClock makes the signer read the time from now, so that a service
+// with an injected clock and its signer agree; call it before first use.
+func (s *Signer) SetClock(now func() time.Time) {
+	if now != nil {
+		s.now = now
+	}
 }

@@ -8,7 +8,7 @@ func TestValidateUsernameRefusesInvisibleCharacters(t *testing.T) {
 			t.Errorf("%q accepted", name)
 		}
 	}
-	for _, name := range []string{"admin", "0000-0002-1825-0097", "Frank Ö", "日本語", "a.b_c-d"} {
+	for _, name := range []string{"admin", "0000-0002-1825-0097", "日本語", "a.b_c-d"} {
 		if fe := ValidateUsername(name); fe != nil {
 			t.Errorf("%q refused: %s", name, fe.Msg)
 		}

@@ -236,7 +236,8 @@ func (s *Service) succeedLogin(ctx context.Context, limits []LoginLimit, subject
 // revocationKey names a token on the deny-list: its jti, or for tokens of
 // the existing deployment (no jti) the SHA-256 of the whole token.
 func revocationKey(token string, c auth.Claims) string {
-	if c.ID != "" {
+	// A jti from elsewhere might not be storable text; hash those too.
+	if c.ID != "" && len(c.ID) <= 200 && storable(c.ID) && !strings.HasPrefix(c.ID, revocationKeyHashPrefix) {
 		return c.ID
 	}
 	sum := sha256.Sum256([]byte(token))

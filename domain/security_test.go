@@ -42,7 +42,9 @@ func newService(t *testing.T, throttle domain.LoginThrottle, cost int) (*domain.
 	}
 	t.Cleanup(func() { st.Close() })
 	c := &clock{t: time.Now()}
-	svc := &domain.Service{Store: st, Signer: auth.NewSigner([]byte("domain-test-key-0123456789abcdef"), "t"), Now: c.now, BcryptCost: cost, Throttle: throttle}
+	signer := auth.NewSigner([]byte("domain-test-key-0123456789abcdef"), "t")
+	signer.SetClock(c.now)
+	svc := &domain.Service{Store: st, Signer: signer, Now: c.now, BcryptCost: cost, Throttle: throttle}
 	hash, err := auth.HashPassword("alice-password", cost)
 	if err != nil {
 		t.Fatal(err)

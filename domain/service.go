@@ -1,12 +1,15 @@
 package domain
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nmdc-runtime/server/auth"
 )
@@ -22,11 +25,17 @@ type Service struct {
 	Now        func() time.Time
 	BcryptCost int
 	TokenTTL   time.Duration
+	// AuthCacheTTL: how long a token check may reuse a user or client
+	// read; 0 means DefaultAuthCacheTTL, negative disables the cache.
+	AuthCacheTTL time.Duration
 	// Throttle configures brute-force protection of logins.
 	Throttle LoginThrottle
 	// Log receives failures that must not fail a request (an audit record
 	// that could not be written); nil discards them.
 	Log *slog.Logger
+
+	cacheOnce sync.Once
+	authCache *authCache
 }
 
 func (s *Service) logger() *slog.Logger {
@@ -219,7 +228,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	}
 	switch {
 	case strings.HasPrefix(c.Subject, auth.SubjectUser):
-		u, err := s.Store.GetUser(ctx, strings.TrimPrefix(c.Subject, auth.SubjectUser))
+		u, err := s.principalUser(ctx, strings.TrimPrefix(c.Subject, auth.SubjectUser))
 		if IsKind(err, NotFound) {
 			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token's user no longer exists")
 		}
@@ -234,7 +243,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		}
 		return Principal{User: &u, Token: c}, nil
 	case strings.HasPrefix(c.Subject, auth.SubjectClient):
-		sc, err := s.Store.GetSiteClient(ctx, strings.TrimPrefix(c.Subject, auth.SubjectClient))
+		sc, err := s.principalClient(ctx, strings.TrimPrefix(c.Subject, auth.SubjectClient))
 		if IsKind(err, NotFound) {
 			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token's site client no longer exists")
 		}
@@ -284,7 +293,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 		ValidatePassword("password", in.Password),
 		ValidateEmail(in.Email),
 		ValidateText("full_name", in.FullName),
-		ValidateIDList("site_admin", in.SiteAdmin),
+		ValidateSiteIDList("site_admin", in.SiteAdmin),
 	} {
 		if fe != nil {
 			fields = append(fields, *fe)
@@ -340,6 +349,7 @@ func (s *Service) CreateSite(ctx context.Context, p Principal, in NewSite) (Site
 	if err := s.Store.CreateSite(ctx, site, p.User.Username); err != nil {
 		return Site{}, err
 	}
+	s.forgetUser(p.User.Username)
 	s.Audit(ctx, p.Name(), AuditSiteCreated, "site:"+site.ID, "")
 	return site, nil
 }
@@ -406,7 +416,9 @@ func DecodePageToken(tok string) (string, error) {
 		return "", nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(b) == 0 || len(b) > 4*MaxTextLen || !storable(string(b)) {
+	// Keys are valid UTF-8 without NUL; anything else was not issued here
+	// (and PostgreSQL could not even compare it).
+	if err != nil || len(b) == 0 || len(b) > 4*MaxTextLen || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 		return "", InvalidFields(FieldError{Loc: []string{"query", "page_token"}, Msg: "page_token is not one this server issued; pass next_page_token from a previous page", Type: "value_error"})
 	}
 	return string(b), nil
@@ -419,7 +431,7 @@ func (s *Service) GenerateCredentials(ctx context.Context, p Principal, siteID s
 	if _, err := s.GetSite(ctx, siteID); err != nil {
 		return SiteClient{}, "", err
 	}
-	if p.User == nil || !p.User.IsSiteAdmin(siteID) {
+	if !s.freshSiteAdmin(ctx, p, siteID) {
 		return SiteClient{}, "", Errorf(Forbidden, "Only admins of site %q may generate its credentials", siteID)
 	}
 	secret := auth.NewSecret()

@@ -38,7 +38,7 @@ func FuzzParseTokenRequest(f *testing.F) {
 			}
 			return
 		}
-		if mt, _, err := mime.ParseMediaType(ctype); err != nil || mt != "application/x-www-form-urlencoded" {
+		if mt, _, err := mime.ParseMediaType(ctype); err != nil || (mt != "application/x-www-form-urlencoded" && mt != "multipart/form-data") {
 			t.Fatalf("accepted Content-Type %q", ctype)
 		}
 		if len(req.basic) > 2 || (req.basic != nil && len(req.basic) == 0) {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/nmdc-runtime/server/domain"
@@ -12,7 +13,7 @@ import (
 // valid (§2.2), so it reveals nothing about tokens; a malformed request is
 // a 400 with an OAuth2 error.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
-	form, err := readForm(w, r)
+	form, err := readRevokeForm(w, r)
 	if err != nil {
 		s.writeTokenError(w, r, err)
 		return nil
@@ -39,4 +40,28 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p domain.Princip
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// readRevokeForm reads the form of a revocation request with the rules of
+// the token endpoint: no token in the query string, each field once.
+func readRevokeForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, invalidRequest("The query string is not valid URL encoding")
+	}
+	for _, f := range credentialFields {
+		if q.Has(f) {
+			return nil, invalidRequest("Tokens and credentials in the query string are not accepted; send " + f + " in the form body")
+		}
+	}
+	form, err := readForm(w, r)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range form {
+		if len(v) > 1 {
+			return nil, invalidRequest("The form field " + truncate(k, 50) + " is given more than once")
+		}
+	}
+	return form, nil
 }

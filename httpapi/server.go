@@ -117,10 +117,8 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 // authed wraps a handler that needs a logged-in principal.
 func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, p domain.Principal) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if len(r.Header.Values("Authorization")) > 1 {
-			// RFC 6750 §3.1: a request with more than one credential is
-			// malformed; which one would count is anybody's guess.
-			return domain.Errorf(kindBadRequest, "Send one Authorization header, not several")
+		if err := oneAuthorization(r); err != nil {
+			return err
 		}
 		p, err := s.svc.Authenticate(r.Context(), bearerToken(r))
 		if err != nil {
@@ -133,10 +131,10 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, p domain.
 // dispatch routes a request, answering unknown paths and methods in JSON
 // like every other error.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
-	if unclean(r.URL.Path) {
-		// The mux would redirect to the cleaned path; no route has such a
-		// path, so refuse it rather than send a client somewhere else.
-		writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found: paths with empty, '.' or '..' segments or a trailing '/' are not served"})
+	if !canonicalPath(r.URL.Path) {
+		// No redirects to a cleaned path: a client must name a resource
+		// exactly, and "/sites/../users" is nobody's intent.
+		writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found: the path contains empty, '.' or '..' segments"})
 		return
 	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
@@ -167,21 +165,27 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// unclean reports whether a path has empty, "." or ".." segments, or ends
-// in "/" (no route does).
-func unclean(p string) bool {
+// canonicalPath reports a path without empty, "." or ".." segments.
+func canonicalPath(p string) bool {
 	if p == "/" {
-		return false
-	}
-	if !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
 		return true
 	}
-	for _, seg := range strings.Split(p[1:], "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return true
+	segs := strings.Split(strings.TrimSuffix(strings.TrimPrefix(p, "/"), "/"), "/")
+	for _, s := range segs {
+		if s == "" || s == "." || s == ".." {
+			return false
 		}
 	}
-	return false
+	return strings.HasPrefix(p, "/")
+}
+
+// oneAuthorization refuses requests with several Authorization headers:
+// a proxy and this server could read different ones.
+func oneAuthorization(r *http.Request) error {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return domain.Errorf(kindBadRequest, "Send one Authorization header, not several")
+	}
+	return nil
 }
 
 type headerRecorder struct {

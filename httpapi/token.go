@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -61,60 +63,33 @@ func invalidRequest(msg string) *tokenError {
 // in logs and browser history (RFC 6749 §3.2 requires POST bodies).
 var credentialFields = []string{"password", "client_secret", "username", "client_id", "grant_type", "token"}
 
-// readForm reads an application/x-www-form-urlencoded body once, refusing
-// the credential fields in the query string and any field given twice.
-func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, invalidRequest("The query string is not valid URL encoding")
-	}
+// parseTokenRequest reads the form once and validates its shape.
+func parseTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, error) {
+	var req tokenRequest
+	q := r.URL.Query()
 	for _, f := range credentialFields {
 		if q.Has(f) {
-			return nil, invalidRequest("Credentials in the query string are not accepted; send " + f + " in the form body")
+			return req, invalidRequest("Credentials in the query string are not accepted; send " + f + " in the form body")
 		}
 	}
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/x-www-form-urlencoded" {
-		return nil, invalidRequest("Content-Type must be application/x-www-form-urlencoded")
+	if len(r.Header.Values("Authorization")) > 1 {
+		return req, invalidRequest("Send one Authorization header, not several")
 	}
-	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, invalidRequest("Only the UTF-8 charset is accepted, not " + strconv.Quote(truncate(cs, 40)))
-	}
-	body, err := readBody(w, r)
+	form, err := readForm(w, r)
 	if err != nil {
-		if domain.KindOf(err) == domain.TooLarge {
-			return nil, &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: err.Error()}
-		}
-		return nil, invalidRequest("The request body could not be read")
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, invalidRequest("The form body is not valid application/x-www-form-urlencoded")
+		return req, err
 	}
 	// RFC 6749 §3.2: parameters must not be included more than once.
 	for k, v := range form {
 		if len(v) > 1 {
-			return nil, invalidRequest("The form field " + truncate(k, 50) + " is given more than once")
+			return req, invalidRequest("The form field " + truncate(k, 50) + " is given more than once")
 		}
-	}
-	return form, nil
-}
-
-// parseTokenRequest reads the form once and validates its shape.
-func parseTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, error) {
-	var req tokenRequest
-	form, err := readForm(w, r)
-	if err != nil {
-		return req, err
 	}
 	req.GrantType = form.Get("grant_type")
 	req.Username = form.Get("username")
 	req.Password = form.Get("password")
 	req.ClientID = form.Get("client_id")
 	req.ClientSecret = form.Get("client_secret")
-	if len(r.Header.Values("Authorization")) > 1 {
-		return req, invalidRequest("Send one Authorization header, not several")
-	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, rest, _ := strings.Cut(h, " ")
 		if strings.EqualFold(scheme, "Basic") {
@@ -128,11 +103,61 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, er
 	return req, nil
 }
 
+// maxFormFields bounds the fields of a token request; it has at most five.
+const maxFormFields = 100
+
+// readForm reads an application/x-www-form-urlencoded body, or a
+// multipart/form-data one as the existing deployment's form accepted.
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/x-www-form-urlencoded" && mt != "multipart/form-data") {
+		return nil, invalidRequest("Content-Type must be application/x-www-form-urlencoded (or multipart/form-data)")
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return nil, invalidRequest("Only the UTF-8 charset is accepted, not " + strconv.Quote(truncate(cs, 40)))
+	}
+	tooLarge := func() error {
+		return &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: fmt.Sprintf("The request body is larger than %d bytes", MaxBodyBytes)}
+	}
+	if mt == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if err := r.ParseMultipartForm(MaxBodyBytes); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, tooLarge()
+			}
+			return nil, invalidRequest("The multipart/form-data body is malformed")
+		}
+		if len(r.MultipartForm.File) > 0 {
+			return nil, invalidRequest("File uploads are not accepted by POST /token")
+		}
+		return url.Values(r.MultipartForm.Value), nil
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		if domain.KindOf(err) == domain.TooLarge {
+			return nil, tooLarge()
+		}
+		return nil, invalidRequest("The request body could not be read")
+	}
+	if n := strings.Count(string(body), "&") + 1; n > maxFormFields {
+		return nil, invalidRequest(fmt.Sprintf("The form has %d fields; a token request has at most %d", n, maxFormFields))
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, invalidRequest("The form body is not valid application/x-www-form-urlencoded")
+	}
+	return form, nil
+}
+
 // parseBasic decodes a Basic credential into the pairs to try.
 func parseBasic(enc string) ([][2]string, bool) {
 	raw, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil {
-		return nil, false
+		// Some clients leave out the '=' padding.
+		if raw, err = base64.RawStdEncoding.DecodeString(enc); err != nil {
+			return nil, false
+		}
 	}
 	id, secret, ok := strings.Cut(string(raw), ":")
 	if !ok {

@@ -39,7 +39,14 @@ type serveConfig struct {
 	TrustedProxies []netip.Prefix
 
 	// now replaces the clock in tests.
-	now func() time.Time
+	now          func() time.Time
+	AuthCacheTTL time.Duration
+
+	// DBMaxConns and DBStatementTimeout tune the PostgreSQL pool; 0 keeps
+	// the URL's setting, else the driver's and server's defaults. SQLite
+	// ignores them.
+	DBMaxConns         int
+	DBStatementTimeout time.Duration
 }
 
 // defaultDatabasePath is $XDG_DATA_HOME/nmdc-runtime/runtime.db, else
@@ -101,13 +108,18 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 	}
 	c.AdminUser = getenv("API_ADMIN_USER")
 
+	maxConns, stmtTimeout := envOr(getenv, "NMDC_RUNTIME_DB_MAX_CONNS", "0"), envOr(getenv, "NMDC_RUNTIME_DB_STATEMENT_TIMEOUT", "30s")
 	cost, ttl, wait := envOr(getenv, "NMDC_RUNTIME_BCRYPT_COST", strconv.Itoa(auth.DefaultBcryptCost)), envOr(getenv, "NMDC_RUNTIME_TOKEN_TTL", "24h"), envOr(getenv, "NMDC_RUNTIME_SHUTDOWN_TIMEOUT", "20s")
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "NMDC_RUNTIME_ADDR", "127.0.0.1:8000"), "listen address (env NMDC_RUNTIME_ADDR)")
 	fs.StringVar(&c.Database, "database", envOr(getenv, "NMDC_RUNTIME_DATABASE", defaultDatabasePath(getenv)), "SQLite file path, or a postgres:// URL (env NMDC_RUNTIME_DATABASE)")
+	fs.StringVar(&maxConns, "db-max-conns", maxConns, "PostgreSQL: most connections one instance opens; 0 keeps the URL's pool_max_conns, else max(4, CPUs) (env NMDC_RUNTIME_DB_MAX_CONNS)")
+	fs.StringVar(&stmtTimeout, "db-statement-timeout", stmtTimeout, "PostgreSQL: cancel any statement that runs longer; 0 keeps the server's setting (env NMDC_RUNTIME_DB_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.Issuer, "issuer", envOr(getenv, "NMDC_RUNTIME_ISSUER", "nmdc-runtime"), "iss claim of issued tokens (env NMDC_RUNTIME_ISSUER)")
 	fs.StringVar(&cost, "bcrypt-cost", cost, "bcrypt cost for new passwords, 4-31 (env NMDC_RUNTIME_BCRYPT_COST)")
 	fs.StringVar(&ttl, "token-ttl", ttl, "access token lifetime (env NMDC_RUNTIME_TOKEN_TTL)")
 	fs.StringVar(&wait, "shutdown-timeout", wait, "how long to let requests finish on SIGTERM (env NMDC_RUNTIME_SHUTDOWN_TIMEOUT)")
+	cacheTTL := envOr(getenv, "NMDC_RUNTIME_AUTH_CACHE_TTL", "1s")
+	fs.StringVar(&cacheTTL, "auth-cache-ttl", cacheTTL, "how long a token check may reuse a user or client read; a change on another instance is seen within it; 0 disables (env NMDC_RUNTIME_AUTH_CACHE_TTL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "NMDC_RUNTIME_LOG_FORMAT", "text"), "text or json (env NMDC_RUNTIME_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "NMDC_RUNTIME_LOG_LEVEL", "info"), "debug, info, warn or error (env NMDC_RUNTIME_LOG_LEVEL)")
 	maxFail, maxFailSrc, window := envOr(getenv, "NMDC_RUNTIME_LOGIN_MAX_FAILURES", "10"), envOr(getenv, "NMDC_RUNTIME_LOGIN_MAX_FAILURES_PER_ADDRESS", "100"), envOr(getenv, "NMDC_RUNTIME_LOGIN_WINDOW", "15m")
@@ -129,6 +141,16 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 		errs = append(errs, fmt.Errorf("token TTL %q: must be a duration of at least 1m, such as 24h", ttl))
 	} else {
 		c.TokenTTL = d
+	}
+	if n, err := strconv.Atoi(maxConns); err != nil || n < 0 || n > 10000 {
+		errs = append(errs, fmt.Errorf("db max conns %q: must be an integer from 0 to 10000", maxConns))
+	} else {
+		c.DBMaxConns = n
+	}
+	if d, err := time.ParseDuration(stmtTimeout); err != nil || d < 0 || (d > 0 && d < time.Millisecond) {
+		errs = append(errs, fmt.Errorf("db statement timeout %q: must be 0 or a duration of at least 1ms, such as 30s", stmtTimeout))
+	} else {
+		c.DBStatementTimeout = d
 	}
 	if d, err := time.ParseDuration(wait); err != nil || d < 0 {
 		errs = append(errs, fmt.Errorf("shutdown timeout %q: must be a duration such as 20s", wait))
@@ -173,6 +195,11 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 			pfx = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
 		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
+	}
+	if d, err := time.ParseDuration(cacheTTL); err != nil || d < 0 || d > time.Minute {
+		errs = append(errs, fmt.Errorf("auth cache TTL %q: must be a duration from 0 to 1m, such as 1s", cacheTTL))
+	} else {
+		c.AuthCacheTTL = d
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr must not be empty"))

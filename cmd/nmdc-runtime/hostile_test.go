@@ -217,7 +217,7 @@ func TestHostileInput(t *testing.T) {
 			c.body += "&token=unknown-token"
 			c.ok = []int{200} // an unknown hint is ignored (§2.1), in the query string too
 		}
-		if strings.HasSuffix(c.name, " raw") {
+		if strings.HasSuffix(c.name, " raw") || c.name == "multipart" {
 			c.ok = []int{200} // a token of odd bytes is an unknown token
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -16,6 +17,7 @@ import (
 	"github.com/nmdc-runtime/server/auth"
 	"github.com/nmdc-runtime/server/domain"
 	"github.com/nmdc-runtime/server/httpapi"
+	"github.com/nmdc-runtime/server/postgres"
 	"github.com/nmdc-runtime/server/sqlite"
 )
 
@@ -55,12 +57,21 @@ func newLogger(cfg serveConfig, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens the store the database setting names.
-func openStore(ctx context.Context, database string) (domain.Store, error) {
-	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
-		return nil, errors.New("PostgreSQL is not supported by this build")
+// isPostgresURL reports whether the database setting names PostgreSQL.
+func isPostgresURL(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
+}
+
+// openStore opens the store the database setting names: a postgres:// or
+// postgresql:// URL selects PostgreSQL, anything else is a SQLite file.
+func openStore(ctx context.Context, cfg serveConfig) (domain.Store, error) {
+	if isPostgresURL(cfg.Database) {
+		return postgres.Open(ctx, cfg.Database, postgres.Options{
+			MaxConns:         int32(cfg.DBMaxConns),
+			StatementTimeout: cfg.DBStatementTimeout,
+		})
 	}
-	return sqlite.Open(ctx, database)
+	return sqlite.Open(ctx, cfg.Database)
 }
 
 // signingKey returns the configured key, else the one kept in the database
@@ -75,7 +86,7 @@ func signingKey(ctx context.Context, cfg serveConfig, store domain.Store) ([]byt
 // startServer opens the store, bootstraps it, and starts listening.
 func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) (*runningServer, error) {
 	log := newLogger(cfg, stderr)
-	store, err := openStore(ctx, cfg.Database)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -84,9 +95,11 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 		store.Close()
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
+	signer := auth.NewSigner(key, cfg.Issuer)
+	signer.SetClock(cfg.now)
 	svc := &domain.Service{
 		Store:      store,
-		Signer:     auth.NewSigner(key, cfg.Issuer),
+		Signer:     signer,
 		BcryptCost: cfg.BcryptCost,
 		TokenTTL:   cfg.TokenTTL,
 		Now:        cfg.now,
@@ -96,9 +109,19 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 			MaxFailuresPerSource: cfg.LoginMaxFailuresPerSource,
 			Window:               cfg.LoginWindow,
 		},
+		// 0 in configuration means off; the service reads 0 as its default.
+		AuthCacheTTL: cmp.Or(cfg.AuthCacheTTL, -1),
+	}
+	// Listen before bootstrapping, so a busy port fails the start before a
+	// one-time admin password is printed and lost.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		store.Close()
+		return nil, err
 	}
 	boot, err := svc.Bootstrap(ctx, cfg.AdminUser, cfg.AdminPass)
 	if err != nil {
+		ln.Close()
 		store.Close()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
@@ -108,11 +131,6 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 			// Printed once to the terminal, never to the log.
 			fmt.Fprintf(stdout, "\nCreated runtime admin %q with password:\n\n    %s\n\nIt is shown only this once. Set API_ADMIN_USER/API_ADMIN_PASS before the first start to choose them.\n\n", boot.Username, boot.GeneratedPassword)
 		}
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		store.Close()
-		return nil, err
 	}
 	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion(), CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies})
 	hs := &http.Server{

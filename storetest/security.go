@@ -1,46 +1,51 @@
-package sqlite_test
+package storetest
 
 import (
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nmdc-runtime/server/domain"
-	"github.com/nmdc-runtime/server/sqlite"
 )
 
-// These tests move to the shared conformance suite (storetest) once it
-// exists, so that every backend keeps the same security state.
-
-func openTest(t *testing.T) domain.Store {
-	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+// The security state (issue 5) that every instance must share: the token
+// deny-list, login attempt counters and the audit log.
+func testSecurity(t *testing.T, open Opener) {
+	t.Run("revoked tokens", func(t *testing.T) { testRevokedTokens(t, open) })
+	t.Run("login attempts", func(t *testing.T) { testLoginAttempts(t, open) })
+	t.Run("login attempts race", func(t *testing.T) { testLoginAttemptsRace(t, open) })
+	t.Run("audit events", func(t *testing.T) { testAuditEvents(t, open) })
+	t.Run("keys no backend can store", func(t *testing.T) {
+		s := open(t)
+		if ok, err := s.TokenRevoked(t.Context(), "a\x00\xff"); err != nil || ok {
+			t.Fatalf("TokenRevoked of an odd key: %v %v", ok, err)
+		}
+		p, err := s.ListAuditEvents(t.Context(), domain.AuditFilter{Actor: "a\x00", Action: "\xff", Limit: 5})
+		if err != nil || len(p.Items) != 0 {
+			t.Fatalf("ListAuditEvents with odd filters: %+v %v", p, err)
+		}
+	})
 }
 
-var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+// ts0 is the security tests' fixed clock, on whole milliseconds.
+var ts0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func TestRevokedTokens(t *testing.T) {
-	s := openTest(t)
+func testRevokedTokens(t *testing.T, open Opener) {
+	s := open(t)
 	ctx := t.Context()
 	if ok, err := s.TokenRevoked(ctx, "jti-1"); err != nil || ok {
 		t.Fatalf("unknown key: %v %v", ok, err)
 	}
 	for _, k := range []string{"jti-1", "jti-1", "sha256:abc"} { // twice is fine
-		if err := s.RevokeToken(ctx, k, t0.Add(time.Hour)); err != nil {
+		if err := s.RevokeToken(ctx, k, ts0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.RevokeToken(ctx, "jti-old", t0); err != nil {
+	if err := s.RevokeToken(ctx, "jti-old", ts0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PurgeRevokedTokens(ctx, t0.Add(time.Minute)); err != nil {
+	if err := s.PurgeRevokedTokens(ctx, ts0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	for k, want := range map[string]bool{"jti-1": true, "sha256:abc": true, "jti-old": false} {
@@ -50,50 +55,50 @@ func TestRevokedTokens(t *testing.T) {
 	}
 }
 
-func TestLoginAttempts(t *testing.T) {
-	s := openTest(t)
+func testLoginAttempts(t *testing.T, open Opener) {
+	s := open(t)
 	ctx := t.Context()
 	w := 10 * time.Minute
 	limits := []domain.LoginLimit{{Key: "user:x", Max: 2}, {Key: "addr:a", Max: 5}}
-	counts, until, err := s.TakeLoginAttempt(ctx, limits, t0, w)
+	counts, until, err := s.TakeLoginAttempt(ctx, limits, ts0, w)
 	if err != nil || !until.IsZero() || fmt.Sprint(counts) != "[1 1]" {
 		t.Fatalf("first: %v %v %v", counts, until, err)
 	}
-	counts, until, _ = s.TakeLoginAttempt(ctx, limits, t0.Add(time.Minute), w)
+	counts, until, _ = s.TakeLoginAttempt(ctx, limits, ts0.Add(time.Minute), w)
 	if !until.IsZero() || fmt.Sprint(counts) != "[2 2]" {
 		t.Fatalf("second: %v %v", counts, until)
 	}
-	counts, until, _ = s.TakeLoginAttempt(ctx, limits, t0.Add(2*time.Minute), w)
-	if !until.Equal(t0.Add(w)) || counts != nil {
-		t.Fatalf("third: %v %v, want blocked until %v", counts, until, t0.Add(w))
+	counts, until, _ = s.TakeLoginAttempt(ctx, limits, ts0.Add(2*time.Minute), w)
+	if !until.Equal(ts0.Add(w)) || counts != nil {
+		t.Fatalf("third: %v %v, want blocked until %v", counts, until, ts0.Add(w))
 	}
 	// A refused attempt counted nothing: the address still holds 2.
-	counts, _, _ = s.TakeLoginAttempt(ctx, []domain.LoginLimit{{Key: "addr:a", Max: 5}}, t0.Add(3*time.Minute), w)
+	counts, _, _ = s.TakeLoginAttempt(ctx, []domain.LoginLimit{{Key: "addr:a", Max: 5}}, ts0.Add(3*time.Minute), w)
 	if fmt.Sprint(counts) != "[3]" {
 		t.Fatalf("address count %v", counts)
 	}
 	if err := s.ReleaseLoginAttempt(ctx, []string{"user:x"}, []string{"addr:a", "addr:none"}); err != nil {
 		t.Fatal(err)
 	}
-	counts, until, _ = s.TakeLoginAttempt(ctx, limits, t0.Add(4*time.Minute), w)
+	counts, until, _ = s.TakeLoginAttempt(ctx, limits, ts0.Add(4*time.Minute), w)
 	if !until.IsZero() || fmt.Sprint(counts) != "[1 3]" {
 		t.Fatalf("after release: %v %v", counts, until)
 	}
 	// When the window has closed, a counter starts again.
-	counts, until, _ = s.TakeLoginAttempt(ctx, limits, t0.Add(w+time.Second), w)
+	counts, until, _ = s.TakeLoginAttempt(ctx, limits, ts0.Add(w+time.Second), w)
 	if !until.IsZero() || fmt.Sprint(counts) != "[2 1]" {
 		t.Fatalf("after the address window: %v %v", counts, until)
 	}
 }
 
-func TestLoginAttemptsRace(t *testing.T) {
-	s := openTest(t)
+func testLoginAttemptsRace(t *testing.T, open Opener) {
+	s := open(t)
 	var mu sync.Mutex
 	admitted := 0
 	var wg sync.WaitGroup
 	for range 40 {
 		wg.Go(func() {
-			_, until, err := s.TakeLoginAttempt(t.Context(), []domain.LoginLimit{{Key: "user:y", Max: 7}}, t0, time.Hour)
+			_, until, err := s.TakeLoginAttempt(t.Context(), []domain.LoginLimit{{Key: "user:y", Max: 7}}, ts0, time.Hour)
 			if err != nil {
 				t.Error(err)
 				return
@@ -111,19 +116,19 @@ func TestLoginAttemptsRace(t *testing.T) {
 	}
 }
 
-func TestAuditEvents(t *testing.T) {
-	s := openTest(t)
+func testAuditEvents(t *testing.T, open Opener) {
+	s := open(t)
 	ctx := t.Context()
 	var ids []string
 	for i := range 7 {
-		e := domain.AuditEvent{ID: fmt.Sprintf("%016x0000", i+1), Time: t0.Add(time.Duration(i) * time.Second), Actor: []string{"user:a", "user:b"}[i%2],
+		e := domain.AuditEvent{ID: fmt.Sprintf("%016x0000", i+1), Time: ts0.Add(time.Duration(i) * time.Second), Actor: []string{"user:a", "user:b"}[i%2],
 			Action: []string{domain.AuditLoginSucceeded, domain.AuditSiteCreated, domain.AuditTokenRevoked}[i%3], Target: "t", SourceAddr: "192.0.2.1", Detail: "d"}
 		if err := s.AddAuditEvent(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, e.ID)
 	}
-	if err := s.AddAuditEvent(ctx, domain.AuditEvent{ID: ids[0], Time: t0, Actor: "x", Action: "y"}); !domain.IsKind(err, domain.Conflict) {
+	if err := s.AddAuditEvent(ctx, domain.AuditEvent{ID: ids[0], Time: ts0, Actor: "x", Action: "y"}); !domain.IsKind(err, domain.Conflict) {
 		t.Fatalf("duplicate id: %v", err)
 	}
 	var got []string
@@ -149,7 +154,7 @@ func TestAuditEvents(t *testing.T) {
 		t.Fatalf("filtered: %+v %v", p.Items, err)
 	}
 	e := p.Items[1]
-	if !e.Time.Equal(t0) || e.SourceAddr != "192.0.2.1" || e.Target != "t" || e.Detail != "d" {
+	if !e.Time.Equal(ts0) || e.SourceAddr != "192.0.2.1" || e.Target != "t" || e.Detail != "d" {
 		t.Fatalf("fields: %+v", e)
 	}
 }
