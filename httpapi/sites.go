@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,6 +118,11 @@ func (s *Server) getSite(w http.ResponseWriter, r *http.Request) error {
 // contain one.
 var siteActions = map[string]func(*Server, http.ResponseWriter, *http.Request, domain.Principal, string) error{
 	"generateCredentials": (*Server).generateCredentials,
+}
+
+// SiteActions lists the custom verbs of POST /sites/{site_id}:verb, sorted.
+func SiteActions() []string {
+	return slices.Sorted(maps.Keys(siteActions))
 }
 
 // siteAction is POST /sites/{site_id}:{verb}.
