@@ -65,24 +65,26 @@ type hostileCase struct {
 
 // Hostile strings, shared by every kind of input.
 var hostileStrings = map[string]string{
-	"SQL quote":          `x' OR '1'='1`,
-	"SQL statement":      `x"; DROP TABLE users; --`,
-	"shell substitution": "$(reboot)`id`",
-	"shell pipe":         "a | rm -rf / ; echo",
-	"slash":              "a/b",
-	"encoded slash":      "a%2Fb",
-	"colon":              "a:b",
-	"dot-dot":            "..",
-	"dot-dot path":       "../../etc/passwd",
-	"NUL":                "a\x00b",
-	"control chars":      "a\x01\x1b[31mb\x7f",
-	"invalid UTF-8":      "a\xff\xfeb",
-	"10000 chars":        strings.Repeat("x", 10000),
-	"fullwidth admin":    "ａｄｍｉｎ",
-	"upper-case admin":   "ADMIN",
-	"zero-width admin":   "ad\u200bmin",
-	"bidi override":      "\u202eadmin",
-	"emoji":              "🙂🙃",
+	"SQL quote":           `x' OR '1'='1`,
+	"SQL statement":       `x"; DROP TABLE users; --`,
+	"shell substitution":  "$(reboot)`id`",
+	"shell pipe":          "a | rm -rf / ; echo",
+	"slash":               "a/b",
+	"encoded slash":       "a%2Fb",
+	"colon":               "a:b",
+	"dot-dot":             "..",
+	"dot-dot path":        "../../etc/passwd",
+	"NUL":                 "a\x00b",
+	"control chars":       "a\x01\x1b[31mb\x7f",
+	"invalid UTF-8":       "a\xff\xfeb",
+	"10000 chars":         strings.Repeat("x", 10000),
+	"fullwidth admin":     "ａｄｍｉｎ",
+	"upper-case admin":    "ADMIN",
+	"zero-width admin":    "ad\u200bmin",
+	"bidi override":       "\u202eadmin",
+	"Cyrillic a in admin": "\u0430dmin",
+	"combining accent":    "admi\u0301n",
+	"emoji":               "🙂🙃",
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -270,6 +272,11 @@ func TestHostileInput(t *testing.T) {
 		{path: "", token: ivan.Token, cases: pathCases},
 		{path: "", token: admin.Token, cases: queryCases},
 		{path: "", cases: authCases},
+	}
+	// Look-alike usernames, in otherwise valid requests.
+	for _, k := range []string{"fullwidth admin", "upper-case admin", "zero-width admin", "bidi override", "Cyrillic a in admin"} {
+		b, _ := json.Marshal(map[string]any{"username": hostileStrings[k], "password": "password-1"})
+		endpoints[0].cases = append(endpoints[0].cases, hostileCase{name: "look-alike " + k, body: string(b)})
 	}
 	// POST /users also gets hostile values in its list field.
 	for _, k := range sortedKeys(hostileStrings) {
