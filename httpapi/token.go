@@ -257,8 +257,16 @@ func (s *Server) clientCredentialsGrant(r *http.Request, req tokenRequest) (doma
 // writeTokenError writes an OAuth2 error with both error styles.
 func (s *Server) writeTokenError(w http.ResponseWriter, r *http.Request, err error) {
 	te, ok := err.(*tokenError)
+	var de *domain.Error
+	if !ok && errors.As(err, &de) && de.Kind == domain.Throttled {
+		// RFC 6749 has no code for throttling; temporarily_unavailable
+		// (§4.1.2.1) is the nearest, so OAuth2 libraries surface a code.
+		w.Header().Set("Retry-After", strconv.Itoa(max(de.RetryAfter, 1)))
+		writeJSON(w, http.StatusTooManyRequests, tokenErrorBody{Detail: de.Message, Error: "temporarily_unavailable", ErrorDescription: de.Message})
+		return
+	}
 	if !ok {
-		// Throttled, Unavailable and internal errors keep their usual mapping.
+		// Unavailable and internal errors keep their usual mapping.
 		s.writeError(w, r, err)
 		return
 	}

@@ -264,6 +264,9 @@ func TestLoginThrottling(t *testing.T) {
 	if d := r.detail(t); !strings.Contains(d, "Too many failed logins") || r.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("429 detail %q", d)
 	}
+	if m := r.json(t); m["error"] != "temporarily_unavailable" || m["error_description"] != m["detail"] {
+		t.Fatalf("429 body %s: want an OAuth2 error code too", r.Body)
+	}
 	if _, ok := r.json(t)["access_token"]; ok {
 		t.Fatal("a throttled response carries a token")
 	}
