@@ -79,3 +79,53 @@ type ListFilter struct {
 	// Limit is the page size, at least 1.
 	Limit int
 }
+
+// Allowance actions of the existing deployment (its AllowanceAction enum),
+// beside ActionAdminAllowances and ActionAdminSiteClients.
+const (
+	ActionSubmitChangesheets = "/metadata/changesheets:submit"
+	ActionSubmitJSON         = "/metadata/json:submit"
+	ActionDeleteData         = "/queries:run(query_cmd:DeleteCommand)"
+	ActionAggregateData      = "/queries:run(query_cmd:AggregateCommand)"
+	ActionWFFileStaging      = "/wf_file_staging"
+)
+
+// Capability is something a site can do, named by id in a site's
+// capability_ids. Sites may name capability ids that no Capability
+// describes (imported sites do); the ids are only labels.
+type Capability struct {
+	ID          string
+	Name        string
+	Description string
+	CreatedAt   time.Time
+}
+
+// AllowanceFilter selects allowances; empty fields match everything.
+type AllowanceFilter struct {
+	Username string
+	Action   string
+	ListFilter
+}
+
+// Share link kinds: what a one-time link reveals.
+const (
+	ShareUserPassword = "password"
+	ShareClientSecret = "client_secret"
+)
+
+// ShareLink is a one-time link that reveals a generated password or client
+// secret once. Only the SHA-256 of the link token is stored, and the secret
+// is sealed with a key derived from the token, so the database alone
+// reveals neither.
+type ShareLink struct {
+	TokenHash string
+	Kind      string // ShareUserPassword or ShareClientSecret
+	Username  string // for ShareUserPassword
+	SiteID    string // for ShareClientSecret
+	ClientID  string // for ShareClientSecret
+	Sealed    []byte // empty once opened
+	CreatedAt time.Time
+	CreatedBy string
+	ExpiresAt time.Time
+	OpenedAt  time.Time // zero until opened
+}

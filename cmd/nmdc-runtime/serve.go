@@ -89,6 +89,8 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 		Signer:     auth.NewSigner(key, cfg.Issuer),
 		BcryptCost: cfg.BcryptCost,
 		TokenTTL:   cfg.TokenTTL,
+		ShareTTL:   cfg.ShareTTL,
+		Now:        cfg.clock,
 	}
 	boot, err := svc.Bootstrap(ctx, cfg.AdminUser, cfg.AdminPass)
 	if err != nil {
@@ -107,7 +109,7 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 		store.Close()
 		return nil, err
 	}
-	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion()})
+	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion(), PublicURL: cfg.PublicURL})
 	hs := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,

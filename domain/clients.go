@@ -1,0 +1,166 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nmdc-runtime/server/auth"
+)
+
+// requireSiteAdmin checks that site exists (NotFound) and that p
+// administers it (Forbidden).
+func (s *Service) requireSiteAdmin(ctx context.Context, p Principal, siteID, what string) error {
+	if _, err := s.Store.GetSite(ctx, siteID); err != nil {
+		return err
+	}
+	if p.User == nil || !p.User.IsSiteAdmin(siteID) {
+		return Errorf(Forbidden, "Only admins of site %q may %s", siteID, what)
+	}
+	return nil
+}
+
+// requireAllowance checks that p is a user holding the allowance action.
+func (s *Service) requireAllowance(ctx context.Context, p Principal, action string) error {
+	if p.User != nil {
+		ok, err := s.Store.HasAllowance(ctx, p.User.Username, action)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+	}
+	return Errorf(Forbidden, "Only users holding the allowance %q may do this; ask a holder of %q to grant it", action, ActionAdminAllowances)
+}
+
+// siteClient returns a client of the site, NotFound when it belongs to
+// another site (the caller learns nothing about other sites' clients).
+func (s *Service) siteClient(ctx context.Context, siteID, clientID string) (SiteClient, error) {
+	c, err := s.Store.GetSiteClient(ctx, clientID)
+	if err == nil && c.SiteID != siteID {
+		err = Errorf(NotFound, "site client %q not found", clientID)
+	}
+	if IsKind(err, NotFound) {
+		return SiteClient{}, Errorf(NotFound, "Site %q has no client %q", siteID, clientID)
+	}
+	return c, err
+}
+
+// ListSiteClients returns the clients of a site; its admins only.
+func (s *Service) ListSiteClients(ctx context.Context, p Principal, siteID string) ([]SiteClient, error) {
+	if err := s.requireSiteAdmin(ctx, p, siteID, "list its clients"); err != nil {
+		return nil, err
+	}
+	return s.Store.ListSiteClients(ctx, siteID)
+}
+
+// DeleteSiteClient deletes a client of a site; its tokens stop working at
+// once because Authenticate looks the client up. The site's admins only.
+func (s *Service) DeleteSiteClient(ctx context.Context, p Principal, siteID, clientID string) error {
+	if err := s.requireSiteAdmin(ctx, p, siteID, "delete its clients"); err != nil {
+		return err
+	}
+	if _, err := s.siteClient(ctx, siteID, clientID); err != nil {
+		return err
+	}
+	return s.Store.DeleteSiteClient(ctx, clientID)
+}
+
+// RotateSecret gives a client of a site a new generated secret and refuses
+// its earlier tokens. The site's admins only.
+func (s *Service) RotateSecret(ctx context.Context, p Principal, siteID, clientID string, share bool) (SiteClient, IssuedSecret, error) {
+	if err := s.requireSiteAdmin(ctx, p, siteID, "rotate its client secrets"); err != nil {
+		return SiteClient{}, IssuedSecret{}, err
+	}
+	c, err := s.siteClient(ctx, siteID, clientID)
+	if err != nil {
+		return SiteClient{}, IssuedSecret{}, err
+	}
+	secret := auth.NewSecret()
+	c.SecretHash = auth.HashSecret(secret)
+	c.TokensValidAfter = revocationCutoff(s.now())
+	if err := s.Store.UpdateSiteClient(ctx, c); err != nil {
+		return SiteClient{}, IssuedSecret{}, err
+	}
+	issued, err := s.issueSecret(ctx, p, c, secret, share)
+	return c, issued, err
+}
+
+// SetClientSecret sets a user-chosen secret (stored with bcrypt) on any
+// site client and refuses its earlier tokens; holders of the allowance
+// ActionAdminSiteClients only, as in the existing deployment.
+func (s *Service) SetClientSecret(ctx context.Context, p Principal, clientID, secret string) (SiteClient, error) {
+	if err := s.requireAllowance(ctx, p, ActionAdminSiteClients); err != nil {
+		return SiteClient{}, err
+	}
+	if fe := ValidatePassword("secret", secret); fe != nil {
+		if fe.Type == "value_error.any_str.min_length" {
+			fe.Msg = fmt.Sprintf("secret must be at least %d characters", MinSecretChars)
+		}
+		return SiteClient{}, InvalidFields(*fe)
+	}
+	c, err := s.Store.GetSiteClient(ctx, clientID)
+	if err != nil {
+		return SiteClient{}, err
+	}
+	if c.SecretHash, err = auth.HashPassword(secret, s.BcryptCost); err != nil {
+		return SiteClient{}, err
+	}
+	c.TokensValidAfter = revocationCutoff(s.now())
+	if err := s.Store.UpdateSiteClient(ctx, c); err != nil {
+		return SiteClient{}, err
+	}
+	return c, nil
+}
+
+// GetSiteClient returns any client; holders of ActionAdminSiteClients only.
+func (s *Service) GetSiteClient(ctx context.Context, p Principal, clientID string) (SiteClient, error) {
+	if err := s.requireAllowance(ctx, p, ActionAdminSiteClients); err != nil {
+		return SiteClient{}, err
+	}
+	return s.Store.GetSiteClient(ctx, clientID)
+}
+
+// ListSiteAdmins returns the usernames administering a site; its admins
+// only.
+func (s *Service) ListSiteAdmins(ctx context.Context, p Principal, siteID string) ([]string, error) {
+	if err := s.requireSiteAdmin(ctx, p, siteID, "list its admins"); err != nil {
+		return nil, err
+	}
+	return s.Store.ListSiteAdmins(ctx, siteID)
+}
+
+// AddSiteAdmin makes an existing user an admin of a site; the site's
+// admins only.
+func (s *Service) AddSiteAdmin(ctx context.Context, p Principal, siteID, username string) error {
+	if err := s.requireSiteAdmin(ctx, p, siteID, "add admins to it"); err != nil {
+		return err
+	}
+	if username == "" {
+		return InvalidFields(*fieldErr("username", "field required", "value_error.missing"))
+	}
+	if len(username) > 4*MaxUsernameLen {
+		return Errorf(NotFound, "user not found")
+	}
+	err := s.Store.AddSiteAdmin(ctx, siteID, username)
+	if IsKind(err, Conflict) {
+		return Errorf(Conflict, "User %q is already an admin of site %q", username, siteID)
+	}
+	return err
+}
+
+// RemoveSiteAdmin removes a user from a site's admins; the site's admins
+// only. The site's last admin cannot remove themself (Conflict).
+func (s *Service) RemoveSiteAdmin(ctx context.Context, p Principal, siteID, username string) error {
+	if err := s.requireSiteAdmin(ctx, p, siteID, "remove its admins"); err != nil {
+		return err
+	}
+	err := s.Store.RemoveSiteAdmin(ctx, siteID, username)
+	switch {
+	case IsKind(err, Conflict):
+		return Errorf(Conflict, "User %q is the last admin of site %q and cannot be removed: add another admin first", username, siteID)
+	case IsKind(err, NotFound):
+		return Errorf(NotFound, "User %q is not an admin of site %q", username, siteID)
+	}
+	return err
+}
