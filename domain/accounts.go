@@ -8,12 +8,18 @@ import (
 	"github.com/nmdc-runtime/server/auth"
 )
 
-// revocationCutoff returns the TokensValidAfter for a revocation at now:
-// the next whole second. Token iat claims have whole seconds, so every
-// token issued up to now has iat before it; tokens issued afterwards get an
-// iat no earlier than it (see issue).
-func revocationCutoff(now time.Time) time.Time {
-	return now.Truncate(time.Second).Add(time.Second)
+// revocationCutoff returns the TokensValidAfter for a revocation at now
+// of a subject whose cut-off was prev: the next whole second, and at least
+// a second past prev. Token iat claims have whole seconds, so every token
+// issued up to now has an iat before it: those issued before prev, those
+// issued since (whose iat is at least prev, see issue), and those issued
+// in this very second.
+func revocationCutoff(now, prev time.Time) time.Time {
+	c := now.Truncate(time.Second).Add(time.Second)
+	if p := prev.Truncate(time.Second).Add(time.Second); c.Before(p) {
+		c = p
+	}
+	return c
 }
 
 // UserUpdate is a request to change a user; nil fields stay as they are.
@@ -72,6 +78,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, in UserUpdate) (U
 	}
 	self := u.Username == p.User.Username
 	now := s.now()
+	revoke := false
 	if in.Email != nil {
 		u.Email = *in.Email
 	}
@@ -89,9 +96,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, in UserUpdate) (U
 		if *in.Disabled && self {
 			return User{}, Errorf(Conflict, "You cannot disable your own account; ask another runtime admin")
 		}
-		if *in.Disabled && !u.Disabled {
-			u.TokensValidAfter = revocationCutoff(now)
-		}
+		revoke = *in.Disabled && !u.Disabled
 		u.Disabled = *in.Disabled
 	}
 	if in.Password != nil {
@@ -100,7 +105,10 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, in UserUpdate) (U
 			return User{}, err
 		}
 		u.PasswordHash = hash
-		u.TokensValidAfter = revocationCutoff(now)
+		revoke = true
+	}
+	if revoke {
+		u.TokensValidAfter = revocationCutoff(now, u.TokensValidAfter)
 	}
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return User{}, err
@@ -123,7 +131,7 @@ func (s *Service) ResetPassword(ctx context.Context, p Principal, username strin
 	if u.PasswordHash, err = auth.HashPassword(password, s.BcryptCost); err != nil {
 		return User{}, nil, err
 	}
-	u.TokensValidAfter = revocationCutoff(s.now())
+	u.TokensValidAfter = revocationCutoff(s.now(), u.TokensValidAfter)
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return User{}, nil, err
 	}
@@ -163,7 +171,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if u.PasswordHash, err = auth.HashPassword(next, s.BcryptCost); err != nil {
 		return Token{}, err
 	}
-	u.TokensValidAfter = revocationCutoff(s.now())
+	u.TokensValidAfter = revocationCutoff(s.now(), u.TokensValidAfter)
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return Token{}, err
 	}

@@ -78,7 +78,7 @@ func (s *Service) RotateSecret(ctx context.Context, p Principal, siteID, clientI
 	}
 	secret := auth.NewSecret()
 	c.SecretHash = auth.HashSecret(secret)
-	c.TokensValidAfter = revocationCutoff(s.now())
+	c.TokensValidAfter = revocationCutoff(s.now(), c.TokensValidAfter)
 	if err := s.Store.UpdateSiteClient(ctx, c); err != nil {
 		return SiteClient{}, IssuedSecret{}, err
 	}
@@ -106,7 +106,7 @@ func (s *Service) SetClientSecret(ctx context.Context, p Principal, clientID, se
 	if c.SecretHash, err = auth.HashPassword(secret, s.BcryptCost); err != nil {
 		return SiteClient{}, err
 	}
-	c.TokensValidAfter = revocationCutoff(s.now())
+	c.TokensValidAfter = revocationCutoff(s.now(), c.TokensValidAfter)
 	if err := s.Store.UpdateSiteClient(ctx, c); err != nil {
 		return SiteClient{}, err
 	}
