@@ -113,6 +113,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, in UserUpdate) (U
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return User{}, err
 	}
+	s.forgetUser(u.Username)
 	return u, nil
 }
 
@@ -135,6 +136,7 @@ func (s *Service) ResetPassword(ctx context.Context, p Principal, username strin
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return User{}, nil, err
 	}
+	s.forgetUser(u.Username)
 	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username}, password)
 	if err != nil {
 		return User{}, nil, err
@@ -175,5 +177,6 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return Token{}, err
 	}
+	s.forgetUser(u.Username)
 	return s.issue(auth.SubjectUser+u.Username, u.TokensValidAfter)
 }

@@ -13,7 +13,7 @@ func (s *Service) requireSiteAdmin(ctx context.Context, p Principal, siteID, wha
 	if _, err := s.Store.GetSite(ctx, siteID); err != nil {
 		return err
 	}
-	if p.User == nil || !p.User.IsSiteAdmin(siteID) {
+	if !s.freshSiteAdmin(ctx, p, siteID) {
 		return Errorf(Forbidden, "Only admins of site %q may %s", siteID, what)
 	}
 	return nil
@@ -63,7 +63,11 @@ func (s *Service) DeleteSiteClient(ctx context.Context, p Principal, siteID, cli
 	if _, err := s.siteClient(ctx, siteID, clientID); err != nil {
 		return err
 	}
-	return s.Store.DeleteSiteClient(ctx, clientID)
+	if err := s.Store.DeleteSiteClient(ctx, clientID); err != nil {
+		return err
+	}
+	s.forgetClient(clientID)
+	return nil
 }
 
 // RotateSecret gives a client of a site a new generated secret and refuses
@@ -82,6 +86,7 @@ func (s *Service) RotateSecret(ctx context.Context, p Principal, siteID, clientI
 	if err := s.Store.UpdateSiteClient(ctx, c); err != nil {
 		return SiteClient{}, IssuedSecret{}, err
 	}
+	s.forgetClient(c.ID)
 	issued, err := s.issueSecret(ctx, p, c, secret, share)
 	return c, issued, err
 }
@@ -110,6 +115,7 @@ func (s *Service) SetClientSecret(ctx context.Context, p Principal, clientID, se
 	if err := s.Store.UpdateSiteClient(ctx, c); err != nil {
 		return SiteClient{}, err
 	}
+	s.forgetClient(c.ID)
 	return c, nil
 }
 
@@ -146,6 +152,7 @@ func (s *Service) AddSiteAdmin(ctx context.Context, p Principal, siteID, usernam
 	if IsKind(err, Conflict) {
 		return Errorf(Conflict, "User %q is already an admin of site %q", username, siteID)
 	}
+	s.forgetUser(username)
 	return err
 }
 
@@ -156,6 +163,7 @@ func (s *Service) RemoveSiteAdmin(ctx context.Context, p Principal, siteID, user
 		return err
 	}
 	err := s.Store.RemoveSiteAdmin(ctx, siteID, username)
+	s.forgetUser(username)
 	switch {
 	case IsKind(err, Conflict):
 		return Errorf(Conflict, "User %q is the last admin of site %q and cannot be removed: add another admin first", username, siteID)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nmdc-runtime/server/auth"
@@ -24,6 +25,12 @@ type Service struct {
 	// ShareTTL is how long a one-time share link stays valid
 	// (DefaultShareTTL when zero).
 	ShareTTL time.Duration
+	// AuthCacheTTL: how long a token check may reuse a user or client
+	// read; 0 means DefaultAuthCacheTTL, negative disables the cache.
+	AuthCacheTTL time.Duration
+
+	cacheOnce sync.Once
+	authCache *authCache
 }
 
 // Principal is whoever presented a valid token: a user, or a site client.
@@ -157,7 +164,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	}
 	switch {
 	case strings.HasPrefix(c.Subject, auth.SubjectUser):
-		u, err := s.Store.GetUser(ctx, strings.TrimPrefix(c.Subject, auth.SubjectUser))
+		u, err := s.principalUser(ctx, strings.TrimPrefix(c.Subject, auth.SubjectUser))
 		if IsKind(err, NotFound) {
 			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token's user no longer exists")
 		}
@@ -172,7 +179,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		}
 		return Principal{User: &u, Token: c}, nil
 	case strings.HasPrefix(c.Subject, auth.SubjectClient):
-		sc, err := s.Store.GetSiteClient(ctx, strings.TrimPrefix(c.Subject, auth.SubjectClient))
+		sc, err := s.principalClient(ctx, strings.TrimPrefix(c.Subject, auth.SubjectClient))
 		if IsKind(err, NotFound) {
 			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token's site client no longer exists")
 		}
@@ -292,6 +299,7 @@ func (s *Service) CreateSite(ctx context.Context, p Principal, in NewSite) (Site
 	if err := s.Store.CreateSite(ctx, site, p.User.Username); err != nil {
 		return Site{}, err
 	}
+	s.forgetUser(p.User.Username)
 	return site, nil
 }
 
@@ -365,7 +373,7 @@ func (s *Service) GenerateCredentials(ctx context.Context, p Principal, siteID s
 	if _, err := s.Store.GetSite(ctx, siteID); err != nil {
 		return SiteClient{}, IssuedSecret{}, err
 	}
-	if p.User == nil || !p.User.IsSiteAdmin(siteID) {
+	if !s.freshSiteAdmin(ctx, p, siteID) {
 		return SiteClient{}, IssuedSecret{}, Errorf(Forbidden, "Only admins of site %q may generate its credentials", siteID)
 	}
 	secret := auth.NewSecret()

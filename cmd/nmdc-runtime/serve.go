@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -91,6 +92,8 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 		TokenTTL:   cfg.TokenTTL,
 		ShareTTL:   cfg.ShareTTL,
 		Now:        cfg.clock,
+		// 0 in configuration means off; the service reads 0 as its default.
+		AuthCacheTTL: cmp.Or(cfg.AuthCacheTTL, -1),
 	}
 	boot, err := svc.Bootstrap(ctx, cfg.AdminUser, cfg.AdminPass)
 	if err != nil {
