@@ -63,6 +63,12 @@ type shareOut struct {
 // a token that never existed. Like every response it carries
 // Cache-Control: no-store, so no cache can show it a second time.
 func (s *Server) openShare(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet {
+		// A GET pattern also matches HEAD; link checkers send HEAD, and it
+		// must not use the link up.
+		w.Header().Set("Allow", "GET")
+		return domain.Errorf(kindMethodNotAllowed, "Open a share link with GET; HEAD would use it up without showing it")
+	}
 	sec, err := s.svc.OpenShare(r.Context(), r.PathValue("token"))
 	if err != nil {
 		return err

@@ -216,7 +216,11 @@ func TestShareLinks(t *testing.T) {
 	if _, ok := m["password"]; ok {
 		t.Fatal("the generated password is in the create response")
 	}
-	// Opening shows the password once, with no-store.
+	// HEAD (link checkers) does not use the link up; GET shows the
+	// password once, with no-store.
+	if r := send(t, "HEAD", link, nil, nil); r.Status != 405 || r.Header.Get("Allow") != "GET" {
+		t.Fatalf("HEAD: %d %v", r.Status, r.Header)
+	}
 	r = send(t, "GET", link, nil, nil)
 	want(t, r, 200)
 	if r.Header.Get("Cache-Control") != "no-store" {
