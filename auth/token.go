@@ -17,7 +17,7 @@ const (
 
 // Leeway tolerates small clock differences between instances (RFC 8725 §3.10
 // leaves it to the deployment; a few seconds is customary).
-const Leeway = 30 * time.Second
+const Leeway = 10 * time.Second
 
 // Claims are the claims of an access token. The existing deployment sets
 // only sub and exp; we add iat and jti (for revocation) and iss.
@@ -30,12 +30,13 @@ type Claims struct {
 
 // Kind errors returned by Verify, so callers can say which check failed.
 var (
-	ErrTokenMalformed = errors.New("the token is not a well-formed JWT")
-	ErrTokenExpired   = errors.New("the token has expired")
-	ErrTokenSignature = errors.New("the token signature is invalid: it was altered or signed with another key")
-	ErrTokenAlgorithm = errors.New("the token is signed with an algorithm this server does not accept (only HS256)")
-	ErrTokenClaims    = errors.New("the token lacks a required claim (sub and exp)")
-	ErrTokenIssuer    = errors.New("the token was issued by another issuer")
+	ErrTokenMalformed   = errors.New("the token is not a well-formed JWT")
+	ErrTokenExpired     = errors.New("the token has expired")
+	ErrTokenSignature   = errors.New("the token signature is invalid: it was altered or signed with another key")
+	ErrTokenAlgorithm   = errors.New("the token is signed with an algorithm this server does not accept (only HS256)")
+	ErrTokenClaims      = errors.New("the token lacks a required claim (sub and exp)")
+	ErrTokenIssuer      = errors.New("the token was issued by another issuer")
+	ErrTokenNotYetValid = errors.New("the token is not valid yet (nbf or iat in the future)")
 )
 
 // Signer issues and verifies HS256 access tokens with one key.
@@ -48,18 +49,40 @@ type Signer struct {
 // NewSigner returns a Signer. issuer is written into new tokens and, when a
 // token carries an iss claim, must match (tokens from the existing
 // deployment carry none).
-func NewSigner(key []byte, issuer string) *Signer {
-	return &Signer{
-		key:    key,
-		issuer: issuer,
-		parser: jwt.NewParser(
-			// RFC 8725 §3.1: accept only the algorithm we use; "none" and
-			// every asymmetric algorithm are refused before any key is used.
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithExpirationRequired(),
-			jwt.WithLeeway(Leeway),
-		),
+func NewSigner(key []byte, issuer string, opts ...SignerOption) *Signer {
+	var o signerOptions
+	for _, opt := range opts {
+		opt(&o)
 	}
+	popts := []jwt.ParserOption{
+		// RFC 8725 §3.1: accept only the algorithm we use; "none" and
+		// every asymmetric algorithm are refused before any key is used.
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithLeeway(Leeway),
+		// One spelling per token: no spare bits in the base64 tail.
+		jwt.WithStrictDecoding(),
+		// An iat in the future would dodge revocation cut-offs.
+		jwt.WithIssuedAt(),
+	}
+	if o.now != nil {
+		popts = append(popts, jwt.WithTimeFunc(o.now))
+	}
+	return &Signer{key: key, issuer: issuer, parser: jwt.NewParser(popts...)}
+}
+
+// SignerOption configures a Signer.
+type SignerOption func(*signerOptions)
+
+type signerOptions struct {
+	now func() time.Time
+}
+
+// WithClock makes Verify check exp and iat against now instead of the
+// system clock, so that a service with an injected clock (tests) agrees
+// with its own tokens.
+func WithClock(now func() time.Time) SignerOption {
+	return func(o *signerOptions) { o.now = now }
 }
 
 // Sign returns a signed token for c.
@@ -95,6 +118,8 @@ func (s *Signer) Verify(token string) (Claims, error) {
 		return Claims{}, ErrTokenSignature
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return Claims{}, ErrTokenExpired
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return Claims{}, ErrTokenNotYetValid
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return Claims{}, ErrTokenClaims
 	case errors.Is(err, jwt.ErrTokenMalformed):

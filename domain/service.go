@@ -235,7 +235,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 		ValidatePassword("password", in.Password),
 		ValidateEmail(in.Email),
 		ValidateText("full_name", in.FullName),
-		ValidateIDList("site_admin", in.SiteAdmin),
+		ValidateSiteIDList("site_admin", in.SiteAdmin),
 	} {
 		if fe != nil {
 			fields = append(fields, *fe)

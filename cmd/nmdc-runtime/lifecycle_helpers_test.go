@@ -14,9 +14,8 @@ import (
 	"github.com/nmdc-runtime/server/domain"
 )
 
-// testClock is the service's injected clock: tests advance it instead of
-// sleeping. It starts at the real time, so tokens it stamps are valid to
-// the JWT library, which checks exp against the real clock.
+// testClock is the service's injected clock (token checks read it too):
+// tests advance it instead of sleeping.
 type testClock struct {
 	mu sync.Mutex
 	t  time.Time
