@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -86,6 +87,18 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, in UserUpdate) (U
 		u.FullName = *in.FullName
 	}
 	if in.SiteAdmin != nil {
+		// New grants must name valid site ids (a typo grants nothing
+		// silently); grants the user already holds, such as imported ids
+		// outside the rule, may stay.
+		for i, id := range *in.SiteAdmin {
+			if u.IsSiteAdmin(id) {
+				continue
+			}
+			if fe := ValidateSiteID(fmt.Sprintf("site_admin[%d]", i), id); fe != nil {
+				fe.Loc = []string{"body", "site_admin", fmt.Sprint(i)}
+				return User{}, InvalidFields(*fe)
+			}
+		}
 		list := dedupe(*in.SiteAdmin)
 		if self && !slices.Contains(list, AdminSiteID) {
 			return User{}, Errorf(Conflict, "You cannot remove %q from your own site_admin list: you would lose runtime-admin rights; ask another runtime admin", AdminSiteID)

@@ -29,6 +29,13 @@ func TestUpdateUser(t *testing.T) {
 	if !works(t, ts, p.plain) {
 		t.Fatal("a profile update revoked the user's token")
 	}
+	// An imported grant outside the site-id rule may stay; new ones may not.
+	u, _ := ts.store.GetUser(t.Context(), "pat")
+	u.SiteAdmin = []string{"imported:site"}
+	if err := ts.store.UpdateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	want(t, call(t, ts, "PUT", "/users", p.runtimeAdmin, `{"username":"pat","site_admin":["imported:site","x","y"]}`), 200)
 
 	tests := []struct {
 		name, tok, body string
@@ -47,6 +54,7 @@ func TestUpdateUser(t *testing.T) {
 		{"short password", p.runtimeAdmin, `{"username":"pat","password":"short"}`, 422, "at least 8"},
 		{"wrong type", p.runtimeAdmin, `{"username":"pat","disabled":"yes"}`, 422, "disabled"},
 		{"empty site id", p.runtimeAdmin, `{"username":"pat","site_admin":[""]}`, 422, "site_admin"},
+		{"invalid new site id", p.runtimeAdmin, `{"username":"pat","site_admin":["x","a/b"]}`, 422, "site_admin[1]"},
 		{"not an object", p.runtimeAdmin, `[1]`, 422, "JSON object"},
 		{"disable yourself", p.runtimeAdmin, `{"username":"admin","disabled":true}`, 409, "your own account"},
 		{"drop your own runtime admin", p.runtimeAdmin, `{"username":"admin","site_admin":[]}`, 409, domain.AdminSiteID},
