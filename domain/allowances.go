@@ -33,7 +33,7 @@ func (s *Service) ListActions(ctx context.Context, p Principal) ([]string, error
 	return out, nil
 }
 
-func validateAllowance(loc string, a Allowance) error {
+func validateAllowance(loc string, a Allowance) error { // for new allowances
 	var fields []FieldError
 	if a.Username == "" {
 		fields = append(fields, FieldError{Loc: []string{loc, "username"}, Msg: "field required", Type: "value_error.missing"})
@@ -77,26 +77,21 @@ func (s *Service) DeleteAllowance(ctx context.Context, p Principal, a Allowance)
 	if err := s.requireAllowance(ctx, p, ActionAdminAllowances); err != nil {
 		return err
 	}
-	if err := validateAllowance("query", a); err != nil {
-		return err
+	// Any action name may be deleted, so that allowances imported with
+	// names this server does not know can still be revoked.
+	var fields []FieldError
+	if a.Username == "" {
+		fields = append(fields, FieldError{Loc: []string{"query", "username"}, Msg: "field required", Type: "value_error.missing"})
+	}
+	if a.Action == "" {
+		fields = append(fields, FieldError{Loc: []string{"query", "action"}, Msg: "field required", Type: "value_error.missing"})
+	}
+	if len(fields) > 0 {
+		return InvalidFields(fields...)
 	}
 	err := s.Store.DeleteAllowance(ctx, a)
 	if IsKind(err, NotFound) {
 		return Errorf(NotFound, "No allowance found for user %q and action %q", a.Username, a.Action)
 	}
 	return err
-}
-
-// GetCapability returns a capability; anyone may.
-func (s *Service) GetCapability(ctx context.Context, id string) (Capability, error) {
-	return s.Store.GetCapability(ctx, id)
-}
-
-// ListCapabilities returns one page of capabilities ordered by id.
-func (s *Service) ListCapabilities(ctx context.Context, pageSize int, pageToken string) (Page[Capability], error) {
-	f, err := listFilter(pageSize, pageToken)
-	if err != nil {
-		return Page[Capability]{}, err
-	}
-	return s.Store.ListCapabilities(ctx, f)
 }

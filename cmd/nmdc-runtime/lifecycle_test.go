@@ -576,6 +576,7 @@ func TestAllowances(t *testing.T) {
 		{"delete plain user", "DELETE", "/admin/allowances?username=admin&action=/wf_file_staging", p.plain, "", 403, "/admin/allowances"},
 		{"delete absent", "DELETE", "/admin/allowances?username=pat&action=/wf_file_staging", p.runtimeAdmin, "", 404, "No allowance"},
 		{"delete missing action", "DELETE", "/admin/allowances?username=pat", p.runtimeAdmin, "", 422, "action"},
+		{"delete unknown action name", "DELETE", "/admin/allowances?username=admin&action=/old", p.runtimeAdmin, "", 404, "No allowance"},
 		{"delete bad query", "DELETE", "/admin/allowances?username=%zz", p.runtimeAdmin, "", 422, "query"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -604,6 +605,12 @@ func TestAllowances(t *testing.T) {
 	want(t, call(t, ts, "DELETE", "/admin/allowances?username=sam&action=/wf_file_staging", p.plain, ""), 204)
 	want(t, call(t, ts, "DELETE", "/admin/allowances?username=pat&action=/admin/allowances", p.runtimeAdmin, ""), 204)
 	want(t, call(t, ts, "GET", "/admin/allowances", p.plain, ""), 403)
+	// An imported allowance with an action this server does not know can
+	// still be revoked.
+	if err := ts.store.CreateAllowance(t.Context(), domain.Allowance{Username: "pat", Action: "/retired:action"}); err != nil {
+		t.Fatal(err)
+	}
+	want(t, call(t, ts, "DELETE", "/admin/allowances?username=pat&action=/retired:action", p.runtimeAdmin, ""), 204)
 }
 
 // TestCapabilities: anyone reads capabilities; none are seeded; sites keep
