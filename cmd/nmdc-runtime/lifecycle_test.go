@@ -726,3 +726,56 @@ func TestLifecycleLogsNoSecrets(t *testing.T) {
 	}
 	_ = http.MethodGet
 }
+
+// TestLifecycleHostileBodies: every new JSON endpoint answers hostile
+// bodies with a 4xx that names the problem, and changes nothing.
+func TestLifecycleHostileBodies(t *testing.T) {
+	ts := startTest(t)
+	p := cast(t, ts)
+	endpoints := []struct{ method, path, tok string }{
+		{"PUT", "/users", p.runtimeAdmin},
+		{"POST", "/users/me:changePassword", p.plain},
+		{"POST", "/sites/lab/admins", p.siteAdmin},
+		{"POST", "/admin/allowances", p.runtimeAdmin},
+		{"PATCH", "/admin/site_clients/" + p.clientID, p.runtimeAdmin},
+	}
+	bodies := []struct {
+		name, ctype, body string
+		status            int
+		mention           string
+	}{
+		{"malformed", "", `{"username":`, 422, "not valid JSON"},
+		{"array", "", `["x"]`, 422, "JSON object"},
+		{"string", "", `"x"`, 422, "JSON object"},
+		{"null", "", `null`, 422, ""},
+		{"duplicate key", "", `{"username":"a","username":"b"}`, 422, "more than once"},
+		{"invalid UTF-8", "", "{\"username\":\"\xff\"}", 422, "UTF-8"},
+		{"unknown field", "", `{"usernme":"a"}`, 422, "usernme"},
+		{"text/plain", "text/plain", `{}`, 415, "application/json"},
+		{"over 1 MiB", "", `{"username":"` + strings.Repeat("a", 1<<20) + `"}`, 413, "larger"},
+		{"empty", "", ``, 422, "required"},
+	}
+	before := snapshot(t, ts)
+	for _, e := range endpoints {
+		for _, b := range bodies {
+			t.Run(e.method+" "+e.path[:min(len(e.path), 30)]+" "+b.name, func(t *testing.T) {
+				h := jsonHeader(e.tok)
+				if b.ctype != "" {
+					h.Set("Content-Type", b.ctype)
+				}
+				r := send(t, e.method, ts.URL+e.path, h, strings.NewReader(b.body))
+				if b.name == "null" {
+					// null decodes to "nothing given": a 4xx from the rules,
+					// or 204 from PATCH, never a 5xx.
+					if r.Status >= 500 {
+						t.Fatalf("status %d: %s", r.Status, r.Body)
+					}
+					unchanged(t, ts, before)
+					return
+				}
+				want(t, r, b.status, b.mention)
+				unchanged(t, ts, before)
+			})
+		}
+	}
+}
