@@ -63,7 +63,8 @@ type Store interface {
 	RemoveSiteAdmin(ctx context.Context, siteID, username string) error
 
 	// ListAllowances returns allowances matching f ordered by username,
-	// then action; the page key is username + "\x00" + action.
+	// then action; the page key is AllowanceKey (parse f.After with
+	// ParseAllowanceKey).
 	ListAllowances(ctx context.Context, f AllowanceFilter) (Page[Allowance], error)
 	// HasAllowance reports whether the user holds the action.
 	HasAllowance(ctx context.Context, username, action string) (bool, error)

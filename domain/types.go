@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // AdminSiteID is the site whose admins are runtime admins: they create,
 // update and list users.
@@ -98,6 +101,27 @@ type Capability struct {
 	Name        string
 	Description string
 	CreatedAt   time.Time
+}
+
+// AllowanceKey is the page key of an allowance: the JSON array
+// [username, action] (page tokens hold no NUL, so no separator byte will
+// do). Stores order by the pair itself, not by this text.
+func AllowanceKey(a Allowance) string {
+	b, _ := json.Marshal([]string{a.Username, a.Action})
+	return string(b)
+}
+
+// ParseAllowanceKey reverses AllowanceKey; "" (the first page) gives two
+// empty strings. A key that is not one AllowanceKey made is Invalid.
+func ParseAllowanceKey(key string) (username, action string, err error) {
+	if key == "" {
+		return "", "", nil
+	}
+	var pair []string
+	if json.Unmarshal([]byte(key), &pair) != nil || len(pair) != 2 {
+		return "", "", InvalidFields(FieldError{Loc: []string{"query", "page_token"}, Msg: "page_token is not one this server issued; pass next_page_token from a previous page", Type: "value_error"})
+	}
+	return pair[0], pair[1], nil
 }
 
 // AllowanceFilter selects allowances; empty fields match everything.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/nmdc-runtime/server/domain"
@@ -120,12 +119,12 @@ func (s *Store) RemoveSiteAdmin(ctx context.Context, siteID, username string) er
 	})
 }
 
-// allowanceKey is the page key of an allowance.
-func allowanceKey(a domain.Allowance) string { return a.Username + "\x00" + a.Action }
-
 // ListAllowances returns allowances ordered by username, then action.
 func (s *Store) ListAllowances(ctx context.Context, f domain.AllowanceFilter) (domain.Page[domain.Allowance], error) {
-	afterUser, afterAction, _ := strings.Cut(f.After, "\x00")
+	afterUser, afterAction, err := domain.ParseAllowanceKey(f.After)
+	if err != nil {
+		return domain.Page[domain.Allowance]{}, err
+	}
 	rows, err := s.read.QueryContext(ctx, `SELECT username, action FROM allowances
 		WHERE (? = '' OR username = ?) AND (? = '' OR action = ?)
 		  AND (username > ? OR (username = ? AND action > ?))
@@ -146,7 +145,7 @@ func (s *Store) ListAllowances(ctx context.Context, f domain.AllowanceFilter) (d
 	if err := rows.Err(); err != nil {
 		return domain.Page[domain.Allowance]{}, translate(err)
 	}
-	return page(items, f.Limit, allowanceKey), nil
+	return page(items, f.Limit, domain.AllowanceKey), nil
 }
 
 // HasAllowance reports whether a user holds an action.
