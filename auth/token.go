@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -44,17 +45,28 @@ type Signer struct {
 	key    []byte
 	issuer string
 	parser *jwt.Parser
+	now    func() time.Time
+
+	// verified remembers tokens whose signature and claims were checked,
+	// so that a client polling the API pays for the HMAC and JSON decoding
+	// once per token, not per request. Only the expiry is rechecked: the
+	// same string always verifies the same way.
+	mu       sync.Mutex
+	verified map[string]Claims
 }
+
+// maxVerified bounds the verified-token memo (a few MB at most).
+const maxVerified = 10000
 
 // NewSigner returns a Signer. issuer is written into new tokens and, when a
 // token carries an iss claim, must match (tokens from the existing
 // deployment carry none).
 func NewSigner(key []byte, issuer string, opts ...SignerOption) *Signer {
-	var o signerOptions
+	s := &Signer{key: key, issuer: issuer, now: time.Now, verified: map[string]Claims{}}
 	for _, opt := range opts {
-		opt(&o)
+		opt(s)
 	}
-	popts := []jwt.ParserOption{
+	s.parser = jwt.NewParser(
 		// RFC 8725 §3.1: accept only the algorithm we use; "none" and
 		// every asymmetric algorithm are refused before any key is used.
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -64,25 +76,19 @@ func NewSigner(key []byte, issuer string, opts ...SignerOption) *Signer {
 		jwt.WithStrictDecoding(),
 		// An iat in the future would dodge revocation cut-offs.
 		jwt.WithIssuedAt(),
-	}
-	if o.now != nil {
-		popts = append(popts, jwt.WithTimeFunc(o.now))
-	}
-	return &Signer{key: key, issuer: issuer, parser: jwt.NewParser(popts...)}
+		jwt.WithTimeFunc(func() time.Time { return s.now() }),
+	)
+	return s
 }
 
 // SignerOption configures a Signer.
-type SignerOption func(*signerOptions)
-
-type signerOptions struct {
-	now func() time.Time
-}
+type SignerOption func(*Signer)
 
 // WithClock makes Verify check exp and iat against now instead of the
 // system clock, so that a service with an injected clock (tests) agrees
 // with its own tokens.
 func WithClock(now func() time.Time) SignerOption {
-	return func(o *signerOptions) { o.now = now }
+	return func(s *Signer) { s.now = now }
 }
 
 // Sign returns a signed token for c.
@@ -106,6 +112,29 @@ func (s *Signer) Sign(c Claims) (string, error) {
 // Verify checks a token's algorithm, signature, expiry and issuer and
 // returns its claims. The error is one of the ErrToken* values.
 func (s *Signer) Verify(token string) (Claims, error) {
+	s.mu.Lock()
+	c, ok := s.verified[token]
+	s.mu.Unlock()
+	if ok {
+		if s.now().After(c.ExpiresAt.Add(Leeway)) {
+			return Claims{}, ErrTokenExpired
+		}
+		return c, nil
+	}
+	c, err := s.verify(token)
+	if err != nil {
+		return Claims{}, err
+	}
+	s.mu.Lock()
+	if len(s.verified) >= maxVerified {
+		clear(s.verified)
+	}
+	s.verified[token] = c
+	s.mu.Unlock()
+	return c, nil
+}
+
+func (s *Signer) verify(token string) (Claims, error) {
 	var rc jwt.RegisteredClaims
 	_, err := s.parser.ParseWithClaims(token, &rc, func(*jwt.Token) (any, error) { return s.key, nil })
 	switch {

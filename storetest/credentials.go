@@ -1,32 +1,14 @@
-package sqlite_test
+package storetest
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nmdc-runtime/server/domain"
-	"github.com/nmdc-runtime/server/sqlite"
 )
-
-func openStore(t *testing.T) domain.Store {
-	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "runtime.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-// TestLifecycleStore runs the store behaviours of accounts and credentials
-// over their life on SQLite.
-func TestLifecycleStore(t *testing.T) { runLifecycle(t, openStore) }
-
-var lt0 = time.Date(2025, 3, 4, 5, 6, 7, 8_000_000, time.UTC)
 
 func must(t *testing.T, what string, err error) {
 	t.Helper()
@@ -35,29 +17,25 @@ func must(t *testing.T, what string, err error) {
 	}
 }
 
-func wantErrKind(t *testing.T, what string, err error, k domain.Kind) {
-	t.Helper()
-	if domain.KindOf(err) != k || err == nil {
-		t.Fatalf("%s: got %v (kind %d), want kind %d", what, err, domain.KindOf(err), k)
-	}
-}
-
 // lifecycleFixture makes users alice (admin of lab) and bob, and a client.
 func lifecycleFixture(t *testing.T, s domain.Store) {
 	t.Helper()
-	for _, n := range []string{"alice", "bob"} {
-		must(t, "CreateUser", s.CreateUser(t.Context(), domain.User{Username: n, PasswordHash: "$2b$04$x", CreatedAt: lt0}))
-	}
-	must(t, "CreateSite", s.CreateSite(t.Context(), domain.Site{ID: "lab", CreatedAt: lt0}, "alice"))
-	must(t, "CreateSiteClient", s.CreateSiteClient(t.Context(), domain.SiteClient{ID: "sys0a", SiteID: "lab", SecretHash: "sha256:00", CreatedAt: lt0, CreatedBy: "alice"}))
+	mustCreateUser(t, s, newUser("alice"))
+	mustCreateUser(t, s, newUser("bob"))
+	mustCreateSite(t, s, "lab", "alice")
+	mustCreateClient(t, s, domain.SiteClient{ID: "sys0a", SiteID: "lab", SecretHash: "sha256:00", CreatedAt: t0, CreatedBy: "alice"})
 }
 
-func runLifecycle(t *testing.T, open func(t *testing.T) domain.Store) {
+// testCredentialLifecycle covers the store methods of accounts and
+// credentials over their life: site clients listed, updated, touched and
+// deleted; site admins added and removed (never the last); allowances;
+// capabilities; one-time share links opened exactly once.
+func testCredentialLifecycle(t *testing.T, open Opener) {
 	t.Run("site clients: list, update, touch, delete", func(t *testing.T) {
 		s := open(t)
 		ctx := t.Context()
 		lifecycleFixture(t, s)
-		must(t, "CreateSiteClient", s.CreateSiteClient(ctx, domain.SiteClient{ID: "sys0b", SiteID: "lab", SecretHash: "sha256:01", CreatedAt: lt0.Add(-time.Hour)}))
+		must(t, "CreateSiteClient", s.CreateSiteClient(ctx, domain.SiteClient{ID: "sys0b", SiteID: "lab", SecretHash: "sha256:01", CreatedAt: t0.Add(-time.Hour)}))
 		cs, err := s.ListSiteClients(ctx, "lab")
 		must(t, "ListSiteClients", err)
 		if len(cs) != 2 || cs[0].ID != "sys0b" || cs[1].ID != "sys0a" {
@@ -67,41 +45,41 @@ func runLifecycle(t *testing.T, open func(t *testing.T) domain.Store) {
 			t.Fatalf("ListSiteClients of an unknown site: %v, %v (want an empty list)", cs, err)
 		}
 		c := cs[1]
-		c.SecretHash, c.TokensValidAfter = "sha256:ff", lt0.Add(time.Second)
+		c.SecretHash, c.TokensValidAfter = "sha256:ff", t0.Add(time.Second)
 		must(t, "UpdateSiteClient", s.UpdateSiteClient(ctx, c))
 		got, err := s.GetSiteClient(ctx, "sys0a")
 		must(t, "GetSiteClient", err)
-		if got.SecretHash != "sha256:ff" || !got.TokensValidAfter.Equal(lt0.Add(time.Second)) || got.CreatedBy != "alice" {
+		if got.SecretHash != "sha256:ff" || !got.TokensValidAfter.Equal(t0.Add(time.Second)) || got.CreatedBy != "alice" {
 			t.Fatalf("after update: %+v", got)
 		}
-		wantErrKind(t, "UpdateSiteClient unknown", s.UpdateSiteClient(ctx, domain.SiteClient{ID: "sys0none"}), domain.NotFound)
+		wantKind(t, "UpdateSiteClient unknown", s.UpdateSiteClient(ctx, domain.SiteClient{ID: "sys0none"}), domain.NotFound, "")
 
-		must(t, "TouchSiteClient", s.TouchSiteClient(ctx, "sys0a", lt0, time.Minute))
-		must(t, "TouchSiteClient again", s.TouchSiteClient(ctx, "sys0a", lt0.Add(30*time.Second), time.Minute))
+		must(t, "TouchSiteClient", s.TouchSiteClient(ctx, "sys0a", t0, time.Minute))
+		must(t, "TouchSiteClient again", s.TouchSiteClient(ctx, "sys0a", t0.Add(30*time.Second), time.Minute))
 		got, _ = s.GetSiteClient(ctx, "sys0a")
-		if !got.LastUsedAt.Equal(lt0) {
+		if !got.LastUsedAt.Equal(t0) {
 			t.Fatalf("a touch within the granularity wrote: %v", got.LastUsedAt)
 		}
-		must(t, "TouchSiteClient later", s.TouchSiteClient(ctx, "sys0a", lt0.Add(time.Minute), time.Minute))
+		must(t, "TouchSiteClient later", s.TouchSiteClient(ctx, "sys0a", t0.Add(time.Minute), time.Minute))
 		got, _ = s.GetSiteClient(ctx, "sys0a")
-		if !got.LastUsedAt.Equal(lt0.Add(time.Minute)) {
+		if !got.LastUsedAt.Equal(t0.Add(time.Minute)) {
 			t.Fatalf("last_used_at %v", got.LastUsedAt)
 		}
-		must(t, "TouchSiteClient unknown", s.TouchSiteClient(ctx, "sys0none", lt0, time.Minute))
+		must(t, "TouchSiteClient unknown", s.TouchSiteClient(ctx, "sys0none", t0, time.Minute))
 
 		must(t, "DeleteSiteClient", s.DeleteSiteClient(ctx, "sys0a"))
-		wantErrKind(t, "GetSiteClient deleted", func() error { _, err := s.GetSiteClient(ctx, "sys0a"); return err }(), domain.NotFound)
-		wantErrKind(t, "DeleteSiteClient twice", s.DeleteSiteClient(ctx, "sys0a"), domain.NotFound)
+		wantKind(t, "GetSiteClient deleted", func() error { _, err := s.GetSiteClient(ctx, "sys0a"); return err }(), domain.NotFound, "")
+		wantKind(t, "DeleteSiteClient twice", s.DeleteSiteClient(ctx, "sys0a"), domain.NotFound, "")
 	})
 
 	t.Run("site admins: add, list, remove, last admin", func(t *testing.T) {
 		s := open(t)
 		ctx := t.Context()
 		lifecycleFixture(t, s)
-		wantErrKind(t, "AddSiteAdmin unknown user", s.AddSiteAdmin(ctx, "lab", "nobody"), domain.NotFound)
-		wantErrKind(t, "AddSiteAdmin existing", s.AddSiteAdmin(ctx, "lab", "alice"), domain.Conflict)
-		wantErrKind(t, "RemoveSiteAdmin last", s.RemoveSiteAdmin(ctx, "lab", "alice"), domain.Conflict)
-		wantErrKind(t, "RemoveSiteAdmin non-admin", s.RemoveSiteAdmin(ctx, "lab", "bob"), domain.NotFound)
+		wantKind(t, "AddSiteAdmin unknown user", s.AddSiteAdmin(ctx, "lab", "nobody"), domain.NotFound, "")
+		wantKind(t, "AddSiteAdmin existing", s.AddSiteAdmin(ctx, "lab", "alice"), domain.Conflict, "")
+		wantKind(t, "RemoveSiteAdmin last", s.RemoveSiteAdmin(ctx, "lab", "alice"), domain.Conflict, "")
+		wantKind(t, "RemoveSiteAdmin non-admin", s.RemoveSiteAdmin(ctx, "lab", "bob"), domain.NotFound, "")
 		must(t, "AddSiteAdmin", s.AddSiteAdmin(ctx, "lab", "bob"))
 		names, err := s.ListSiteAdmins(ctx, "lab")
 		must(t, "ListSiteAdmins", err)
@@ -145,7 +123,7 @@ func runLifecycle(t *testing.T, open func(t *testing.T) domain.Store) {
 		for _, a := range []domain.Allowance{{Username: "bob", Action: "/b"}, {Username: "alice", Action: "/b"}, {Username: "alice", Action: "/a"}, {Username: "carol", Action: "/a"}} {
 			must(t, "CreateAllowance", s.CreateAllowance(ctx, a))
 		}
-		wantErrKind(t, "CreateAllowance duplicate", s.CreateAllowance(ctx, domain.Allowance{Username: "bob", Action: "/b"}), domain.Conflict)
+		wantKind(t, "CreateAllowance duplicate", s.CreateAllowance(ctx, domain.Allowance{Username: "bob", Action: "/b"}), domain.Conflict, "")
 		var got []string
 		f := domain.AllowanceFilter{ListFilter: domain.ListFilter{Limit: 1}}
 		for {
@@ -178,22 +156,22 @@ func runLifecycle(t *testing.T, open func(t *testing.T) domain.Store) {
 		if ok, _ := s.HasAllowance(ctx, "carol", "/a"); ok {
 			t.Fatal("deleted allowance still held")
 		}
-		wantErrKind(t, "DeleteAllowance twice", s.DeleteAllowance(ctx, domain.Allowance{Username: "carol", Action: "/a"}), domain.NotFound)
+		wantKind(t, "DeleteAllowance twice", s.DeleteAllowance(ctx, domain.Allowance{Username: "carol", Action: "/a"}), domain.NotFound, "")
 	})
 
 	t.Run("capabilities: create, get, page", func(t *testing.T) {
 		s := open(t)
 		ctx := t.Context()
 		for i := range 5 {
-			must(t, "CreateCapability", s.CreateCapability(ctx, domain.Capability{ID: fmt.Sprintf("cp%d", 4-i), Name: "n", Description: "d", CreatedAt: lt0}))
+			must(t, "CreateCapability", s.CreateCapability(ctx, domain.Capability{ID: fmt.Sprintf("cp%d", 4-i), Name: "n", Description: "d", CreatedAt: t0}))
 		}
-		wantErrKind(t, "CreateCapability duplicate", s.CreateCapability(ctx, domain.Capability{ID: "cp1", CreatedAt: lt0}), domain.Conflict)
+		wantKind(t, "CreateCapability duplicate", s.CreateCapability(ctx, domain.Capability{ID: "cp1", CreatedAt: t0}), domain.Conflict, "")
 		c, err := s.GetCapability(ctx, "cp3")
 		must(t, "GetCapability", err)
-		if c.Name != "n" || c.Description != "d" || !c.CreatedAt.Equal(lt0) {
+		if c.Name != "n" || c.Description != "d" || !c.CreatedAt.Equal(t0) {
 			t.Fatalf("capability %+v", c)
 		}
-		wantErrKind(t, "GetCapability unknown", func() error { _, err := s.GetCapability(ctx, "x"); return err }(), domain.NotFound)
+		wantKind(t, "GetCapability unknown", func() error { _, err := s.GetCapability(ctx, "x"); return err }(), domain.NotFound, "")
 		p, err := s.ListCapabilities(ctx, domain.ListFilter{Limit: 3})
 		must(t, "ListCapabilities", err)
 		if len(p.Items) != 3 || p.Items[0].ID != "cp0" || p.NextPageToken == "" {
@@ -204,15 +182,15 @@ func runLifecycle(t *testing.T, open func(t *testing.T) domain.Store) {
 	t.Run("share links: open once, exactly one opener under concurrency", func(t *testing.T) {
 		s := open(t)
 		ctx := t.Context()
-		l := domain.ShareLink{TokenHash: "sha256:aa", Kind: domain.ShareUserPassword, Username: "bob", Sealed: []byte{1, 2, 3}, CreatedAt: lt0, CreatedBy: "user:admin", ExpiresAt: lt0.Add(time.Hour)}
+		l := domain.ShareLink{TokenHash: "sha256:aa", Kind: domain.ShareUserPassword, Username: "bob", Sealed: []byte{1, 2, 3}, CreatedAt: t0, CreatedBy: "user:admin", ExpiresAt: t0.Add(time.Hour)}
 		must(t, "CreateShareLink", s.CreateShareLink(ctx, l))
-		wantErrKind(t, "CreateShareLink duplicate", s.CreateShareLink(ctx, l), domain.Conflict)
-		wantErrKind(t, "OpenShareLink unknown", func() error { _, err := s.OpenShareLink(ctx, "sha256:bb", lt0); return err }(), domain.NotFound)
+		wantKind(t, "CreateShareLink duplicate", s.CreateShareLink(ctx, l), domain.Conflict, "")
+		wantKind(t, "OpenShareLink unknown", func() error { _, err := s.OpenShareLink(ctx, "sha256:bb", t0); return err }(), domain.NotFound, "")
 		var wg sync.WaitGroup
 		got := make([]domain.ShareLink, 8)
 		errs := make([]error, 8)
 		for i := range got {
-			wg.Go(func() { got[i], errs[i] = s.OpenShareLink(ctx, l.TokenHash, lt0.Add(time.Minute)) })
+			wg.Go(func() { got[i], errs[i] = s.OpenShareLink(ctx, l.TokenHash, t0.Add(time.Minute)) })
 		}
 		wg.Wait()
 		winners := 0
@@ -223,7 +201,7 @@ func runLifecycle(t *testing.T, open func(t *testing.T) domain.Store) {
 				if string(got[i].Sealed) != "\x01\x02\x03" || got[i].Username != "bob" || got[i].Kind != domain.ShareUserPassword || !got[i].ExpiresAt.Equal(l.ExpiresAt) || got[i].CreatedBy != "user:admin" {
 					t.Fatalf("opened link %+v", got[i])
 				}
-			} else if len(got[i].Sealed) != 0 || !got[i].OpenedAt.Equal(lt0.Add(time.Minute)) {
+			} else if len(got[i].Sealed) != 0 || !got[i].OpenedAt.Equal(t0.Add(time.Minute)) {
 				t.Fatalf("a later opener sees %+v", got[i])
 			}
 		}
