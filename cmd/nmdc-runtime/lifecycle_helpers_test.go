@@ -33,12 +33,26 @@ func (c *testClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// lifecycleDB, when set, gives each lifecycle test server its database
+// (TestLifecycleOnPostgres sets it); otherwise a SQLite file is used.
+var lifecycleDB func(t *testing.T) string
+
+// startLife starts a test server for the lifecycle tests.
+func startLife(t *testing.T, mods ...func(*serveConfig)) *testServer {
+	t.Helper()
+	if lifecycleDB != nil {
+		db := lifecycleDB(t)
+		mods = append([]func(*serveConfig){func(c *serveConfig) { c.Database = db }}, mods...)
+	}
+	return startTest(t, mods...)
+}
+
 // startClocked starts a test server whose service reads clk.
 func startClocked(t *testing.T, mods ...func(*serveConfig)) (*testServer, *testClock) {
 	t.Helper()
 	clk := &testClock{t: time.Now().UTC().Truncate(time.Second).Add(250 * time.Millisecond)}
 	mods = append(mods, func(c *serveConfig) { c.clock = clk.Now })
-	return startTest(t, mods...), clk
+	return startLife(t, mods...), clk
 }
 
 // call sends a request with an optional bearer token and JSON body.

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/nmdc-runtime/server/domain"
+	"github.com/nmdc-runtime/server/postgres/pgtest"
 )
 
 // TestUpdateUser: PUT /users by runtime admins only; partial updates; each
 // refusal names the problem and changes nothing.
 func TestUpdateUser(t *testing.T) {
-	ts := startTest(t)
+	ts := startLife(t)
 	p := cast(t, ts)
 	r := call(t, ts, "PUT", "/users", p.runtimeAdmin, `{"username":"pat","email":"pat@example.org","full_name":"Pat Q","site_admin":["x","y","x"]}`)
 	want(t, r, 200)
@@ -116,7 +117,7 @@ func TestAdminSetsPassword(t *testing.T) {
 // TestListUsers: GET /admin/users sorted by username and paged, for
 // runtime admins only.
 func TestListUsers(t *testing.T) {
-	ts := startTest(t)
+	ts := startLife(t)
 	p := cast(t, ts)
 	r := call(t, ts, "GET", "/admin/users?max_page_size=2", p.runtimeAdmin, "")
 	want(t, r, 200)
@@ -433,7 +434,7 @@ func TestLastUsedAtIsCheap(t *testing.T) {
 // TestPatchSiteClient: PATCH /admin/site_clients/{id} sets a user-chosen
 // secret for holders of the /admin/site_clients allowance.
 func TestPatchSiteClient(t *testing.T) {
-	ts := startTest(t)
+	ts := startLife(t)
 	p := cast(t, ts)
 	path := "/admin/site_clients/" + p.clientID
 	before := snapshot(t, ts)
@@ -488,7 +489,7 @@ func TestPatchSiteClient(t *testing.T) {
 // TestSiteAdmins: a site's admins add and remove admins; the last admin
 // cannot remove themself.
 func TestSiteAdmins(t *testing.T) {
-	ts := startTest(t)
+	ts := startLife(t)
 	p := cast(t, ts)
 	before := snapshot(t, ts)
 	for _, tc := range []struct {
@@ -541,7 +542,7 @@ func TestSiteAdmins(t *testing.T) {
 
 // TestAllowances: the allowances API for holders of /admin/allowances.
 func TestAllowances(t *testing.T) {
-	ts := startTest(t)
+	ts := startLife(t)
 	p := cast(t, ts)
 	r := call(t, ts, "GET", "/admin/allowances/actions", p.runtimeAdmin, "")
 	want(t, r, 200)
@@ -616,7 +617,7 @@ func TestAllowances(t *testing.T) {
 // TestCapabilities: anyone reads capabilities; none are seeded; sites keep
 // naming capability ids freely.
 func TestCapabilities(t *testing.T) {
-	ts := startTest(t)
+	ts := startLife(t)
 	r := call(t, ts, "GET", "/capabilities", "", "")
 	want(t, r, 200)
 	if strings.TrimSpace(string(r.Body)) != `{"resources":[],"next_page_token":null}` {
@@ -650,7 +651,7 @@ func TestCapabilities(t *testing.T) {
 // TestCustomMethodPaths: hostile paths at every custom-method route answer
 // a JSON 4xx that names the problem, never a 5xx.
 func TestCustomMethodPaths(t *testing.T) {
-	ts := startTest(t)
+	ts := startLife(t)
 	p := cast(t, ts)
 	for _, tc := range []struct {
 		path    string
@@ -696,7 +697,7 @@ func TestCustomMethodPaths(t *testing.T) {
 // TestLifecycleLogsNoSecrets: after every lifecycle flow, no password,
 // secret, share token or access token appears in the log.
 func TestLifecycleLogsNoSecrets(t *testing.T) {
-	ts := startTest(t)
+	ts := startLife(t)
 	p := cast(t, ts)
 	secrets := []string{testPassword, testAdminPW, p.clientSecret, p.client, p.plain, p.runtimeAdmin}
 	r := call(t, ts, "POST", "/users", p.runtimeAdmin, `{"username":"lea"}`)
@@ -730,7 +731,7 @@ func TestLifecycleLogsNoSecrets(t *testing.T) {
 // TestLifecycleHostileBodies: every new JSON endpoint answers hostile
 // bodies with a 4xx that names the problem, and changes nothing.
 func TestLifecycleHostileBodies(t *testing.T) {
-	ts := startTest(t)
+	ts := startLife(t)
 	p := cast(t, ts)
 	endpoints := []struct{ method, path, tok string }{
 		{"PUT", "/users", p.runtimeAdmin},
@@ -777,5 +778,34 @@ func TestLifecycleHostileBodies(t *testing.T) {
 				unchanged(t, ts, before)
 			})
 		}
+	}
+}
+
+// TestLifecycleOnPostgres runs the lifecycle tests on PostgreSQL, one fresh
+// schema per server. Without RUNTIME_TEST_POSTGRES_DSN it skips (fails
+// under CI=true).
+func TestLifecycleOnPostgres(t *testing.T) {
+	base := pgtest.BaseDSN(t)
+	lifecycleDB = func(t *testing.T) string { return pgtest.FreshSchema(t, base) }
+	t.Cleanup(func() { lifecycleDB = nil })
+	for _, tc := range []struct {
+		name string
+		fn   func(*testing.T)
+	}{
+		{"UpdateUser", TestUpdateUser},
+		{"DisableAndEnable", TestDisableAndEnable},
+		{"AdminSetsPassword", TestAdminSetsPassword},
+		{"ListUsers", TestListUsers},
+		{"ChangePassword", TestChangePassword},
+		{"ShareLinks", TestShareLinks},
+		{"SiteClientLifecycle", TestSiteClientLifecycle},
+		{"LastUsedAtIsCheap", TestLastUsedAtIsCheap},
+		{"PatchSiteClient", TestPatchSiteClient},
+		{"SiteAdmins", TestSiteAdmins},
+		{"Allowances", TestAllowances},
+		{"Capabilities", TestCapabilities},
+		{"LifecycleHostileBodies", TestLifecycleHostileBodies},
+	} {
+		t.Run(tc.name, tc.fn)
 	}
 }
