@@ -781,6 +781,46 @@ func TestLifecycleHostileBodies(t *testing.T) {
 	}
 }
 
+// TestLifecycleOddKeys: NUL, invalid UTF-8 and huge keys in paths, queries
+// and bodies of the new endpoints are 4xx on every backend, never 5xx.
+func TestLifecycleOddKeys(t *testing.T) {
+	ts := startLife(t)
+	p := cast(t, ts)
+	long := strings.Repeat("k", 3000)
+	for _, tc := range []struct {
+		method, path, tok, body string
+		status                  int
+	}{
+		{"GET", "/admin/users/%00", p.runtimeAdmin, "", 404},
+		{"GET", "/admin/users/%FF", p.runtimeAdmin, "", 404},
+		{"GET", "/admin/users/" + long, p.runtimeAdmin, "", 404},
+		{"PUT", "/users", p.runtimeAdmin, `{"username":"a\u0000b","disabled":true}`, 404},
+		{"POST", "/sites/lab/admins", p.siteAdmin, `{"username":"a\u0000b"}`, 404},
+		{"POST", "/sites/lab/admins", p.siteAdmin, `{"username":"` + long + `"}`, 404},
+		{"DELETE", "/sites/lab/admins/%00", p.siteAdmin, "", 404},
+		{"DELETE", "/sites/lab/clients/%FF", p.siteAdmin, "", 404},
+		{"POST", "/sites/lab/clients/%00:rotateSecret", p.siteAdmin, "", 404},
+		{"PATCH", "/admin/site_clients/%00", p.runtimeAdmin, `{"secret":"a long secret"}`, 404},
+		{"GET", "/admin/allowances?username=%00&action=%2Fwf_file_staging", p.runtimeAdmin, "", 200},
+		{"DELETE", "/admin/allowances?username=%00&action=%FF", p.runtimeAdmin, "", 404},
+		{"POST", "/admin/allowances", p.runtimeAdmin, `{"username":"a\u0000b","action":"/wf_file_staging"}`, 404},
+		{"GET", "/capabilities/%00", "", "", 404},
+		{"GET", "/capabilities/" + long, "", "", 404},
+		{"GET", "/share/%00", "", "", 404},
+		{"GET", "/share/%FF", "", "", 404},
+	} {
+		t.Run(tc.method+" "+tc.path[:min(len(tc.path), 50)], func(t *testing.T) {
+			r := call(t, ts, tc.method, tc.path, tc.tok, tc.body)
+			if r.Status >= 500 || (r.Status != tc.status && !(r.Status == 400 || r.Status == 404 || r.Status == 422)) {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
+			}
+			if r.Status >= 400 {
+				_ = r.detail(t)
+			}
+		})
+	}
+}
+
 // TestLifecycleOnPostgres runs the lifecycle tests on PostgreSQL, one fresh
 // schema per server. Without RUNTIME_TEST_POSTGRES_DSN it skips (fails
 // under CI=true).
@@ -805,6 +845,7 @@ func TestLifecycleOnPostgres(t *testing.T) {
 		{"Allowances", TestAllowances},
 		{"Capabilities", TestCapabilities},
 		{"LifecycleHostileBodies", TestLifecycleHostileBodies},
+		{"LifecycleOddKeys", TestLifecycleOddKeys},
 	} {
 		t.Run(tc.name, tc.fn)
 	}
