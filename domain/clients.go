@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/nmdc-runtime/server/auth"
@@ -46,12 +47,55 @@ func (s *Service) siteClient(ctx context.Context, siteID, clientID string) (Site
 	return c, err
 }
 
-// ListSiteClients returns the clients of a site; its admins only.
-func (s *Service) ListSiteClients(ctx context.Context, p Principal, siteID string) ([]SiteClient, error) {
+var errPageToken = InvalidFields(FieldError{Loc: []string{"query", "page_token"}, Msg: "page_token is not one this server issued; pass next_page_token from a previous page", Type: "value_error"})
+
+// ListSiteClients returns one page of the clients of a site in creation
+// order; its admins only. A site has few clients, so the store returns them
+// all and the page is cut here; the page key is the JSON pair
+// [created_at in Unix milliseconds, id], so deleting a client between two
+// pages skips nothing.
+func (s *Service) ListSiteClients(ctx context.Context, p Principal, siteID string, pageSize int, pageToken string) (Page[SiteClient], error) {
 	if err := s.requireSiteAdmin(ctx, p, siteID, "list its clients"); err != nil {
-		return nil, err
+		return Page[SiteClient]{}, err
 	}
-	return s.Store.ListSiteClients(ctx, siteID)
+	f, err := listFilter(pageSize, pageToken)
+	if err != nil {
+		return Page[SiteClient]{}, err
+	}
+	var after struct {
+		ms int64
+		id string
+	}
+	if f.After != "" {
+		var pair []any
+		if json.Unmarshal([]byte(f.After), &pair) != nil || len(pair) != 2 {
+			return Page[SiteClient]{}, errPageToken
+		}
+		ms, ok1 := pair[0].(float64)
+		id, ok2 := pair[1].(string)
+		if !ok1 || !ok2 {
+			return Page[SiteClient]{}, errPageToken
+		}
+		after.ms, after.id = int64(ms), id
+	}
+	all, err := s.Store.ListSiteClients(ctx, siteID)
+	if err != nil {
+		return Page[SiteClient]{}, err
+	}
+	items := []SiteClient{}
+	for _, c := range all {
+		ms := c.CreatedAt.UnixMilli()
+		if f.After != "" && (ms < after.ms || ms == after.ms && c.ID <= after.id) {
+			continue
+		}
+		if len(items) == f.Limit {
+			last := items[len(items)-1]
+			key, _ := json.Marshal([]any{last.CreatedAt.UnixMilli(), last.ID})
+			return Page[SiteClient]{Items: items, NextPageToken: EncodePageToken(string(key))}, nil
+		}
+		items = append(items, c)
+	}
+	return Page[SiteClient]{Items: items}, nil
 }
 
 // DeleteSiteClient deletes a client of a site; its tokens stop working at

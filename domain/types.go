@@ -119,7 +119,7 @@ func ParseAllowanceKey(key string) (username, action string, err error) {
 	}
 	var pair []string
 	if json.Unmarshal([]byte(key), &pair) != nil || len(pair) != 2 {
-		return "", "", InvalidFields(FieldError{Loc: []string{"query", "page_token"}, Msg: "page_token is not one this server issued; pass next_page_token from a previous page", Type: "value_error"})
+		return "", "", errPageToken
 	}
 	return pair[0], pair[1], nil
 }

@@ -33,13 +33,18 @@ func whole[I, O any](items []I, conv func(I) O) listOut[O] {
 	return newListOut(domain.Page[I]{Items: items}, conv)
 }
 
-// listSiteClients is GET /sites/{site_id}/clients.
+// listSiteClients is GET /sites/{site_id}/clients, in creation order,
+// paged with max_page_size and page_token.
 func (s *Server) listSiteClients(w http.ResponseWriter, r *http.Request, p domain.Principal) error {
-	cs, err := s.svc.ListSiteClients(r.Context(), p, r.PathValue("site_id"))
+	size, tok, err := pageParams(r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, whole(cs, newSiteClientOut))
+	page, err := s.svc.ListSiteClients(r.Context(), p, r.PathValue("site_id"), size, tok)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newListOut(page, newSiteClientOut))
 	return nil
 }
 

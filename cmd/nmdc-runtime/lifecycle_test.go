@@ -324,6 +324,39 @@ func TestSiteClientLifecycle(t *testing.T) {
 	}
 	want(t, call(t, ts, "GET", "/sites/other-lab/clients", p.otherSiteAdmin, ""), 200)
 
+	// Paging in creation order; a client deleted between pages skips nothing.
+	var made []string
+	for range 4 {
+		clk.Advance(time.Second)
+		id, _ := newClient(t, ts, p.siteAdmin, "lab")
+		made = append(made, id)
+	}
+	r = call(t, ts, "GET", "/sites/lab/clients?max_page_size=2", p.siteAdmin, "")
+	want(t, r, 200)
+	page1 := r.json(t)
+	want(t, call(t, ts, "DELETE", "/sites/lab/clients/"+made[0], p.siteAdmin, ""), 204)
+	var ids []string
+	for pg := page1; ; {
+		for _, c := range pg["resources"].([]any) {
+			ids = append(ids, c.(map[string]any)["id"].(string))
+		}
+		next, _ := pg["next_page_token"].(string)
+		if next == "" {
+			break
+		}
+		r = call(t, ts, "GET", "/sites/lab/clients?max_page_size=2&page_token="+next, p.siteAdmin, "")
+		want(t, r, 200)
+		pg = r.json(t)
+	}
+	if want := append([]string{p.clientID}, made...); !slices.Equal(ids, want) {
+		t.Fatalf("pages %v, want %v", ids, want)
+	}
+	for _, id := range made[1:] {
+		want(t, call(t, ts, "DELETE", "/sites/lab/clients/"+id, p.siteAdmin, ""), 204)
+	}
+	want(t, call(t, ts, "GET", "/sites/lab/clients?page_token=eA", p.siteAdmin, ""), 422, "page_token")
+	want(t, call(t, ts, "GET", "/sites/lab/clients?max_page_size=0", p.siteAdmin, ""), 422, "max_page_size")
+
 	// Permission checks, and 404s that reveal nothing of other sites.
 	otherID, _ := newClient(t, ts, p.otherSiteAdmin, "other-lab")
 	before := snapshot(t, ts)
