@@ -42,8 +42,7 @@ func newService(t *testing.T, throttle domain.LoginThrottle, cost int) (*domain.
 	}
 	t.Cleanup(func() { st.Close() })
 	c := &clock{t: time.Now()}
-	signer := auth.NewSigner([]byte("domain-test-key-0123456789abcdef"), "t")
-	signer.SetClock(c.now)
+	signer := auth.NewSigner([]byte("domain-test-key-0123456789abcdef"), "t", auth.WithClock(c.now))
 	svc := &domain.Service{Store: st, Signer: signer, Now: c.now, BcryptCost: cost, Throttle: throttle}
 	hash, err := auth.HashPassword("alice-password", cost)
 	if err != nil {

@@ -17,13 +17,16 @@ import (
 
 // Server serves the Runtime API.
 type Server struct {
-	svc     *domain.Service
-	log     *slog.Logger
-	version string
-	mux     *http.ServeMux
-	handler http.Handler
-	// patterns are the registered routes, in registration order.
+	svc       *domain.Service
+	log       *slog.Logger
+	publicURL string
+	version   string
+	mux       *http.ServeMux
+	handler   http.Handler
+	// patterns are the registered routes, in registration order, and
+	// verbs the custom methods of each dispatching wildcard.
 	patterns []string
+	verbs    map[string][]string
 	cors     corsPolicy
 	proxies  []netip.Prefix
 }
@@ -33,6 +36,9 @@ type Config struct {
 	Service *domain.Service
 	Logger  *slog.Logger
 	Version string
+	// PublicURL is the base of links the server hands out (share links);
+	// when empty, the scheme and Host of each request are used.
+	PublicURL string
 	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to
 	// call the API from scripts; none by default. "*" allows any origin,
 	// without credentials.
@@ -45,8 +51,8 @@ type Config struct {
 
 // New returns a Server with every route registered.
 func New(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, log: cfg.Logger, version: cfg.Version, mux: http.NewServeMux(),
-		cors: newCORSPolicy(cfg.CORSOrigins), proxies: cfg.TrustedProxies}
+	s := &Server{svc: cfg.Service, log: cfg.Logger, version: cfg.Version, publicURL: cfg.PublicURL, mux: http.NewServeMux(),
+		verbs: map[string][]string{}, cors: newCORSPolicy(cfg.CORSOrigins), proxies: cfg.TrustedProxies}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -65,24 +71,63 @@ func (s *Server) routes() {
 	s.handle("POST /logout", s.authed(s.logout))
 	s.handle("GET /users/me", s.authed(s.getMe))
 	s.handle("POST /users", s.authed(s.createUser))
+	s.handle("PUT /users", s.authed(s.updateUser))
+	// Custom methods "POST /x/{id}:verb": ServeMux wildcards take whole
+	// segments, so customMethods splits off the verb, in one place.
+	// /users/me:changePassword, /users/{username}:resetPassword
+	s.handle("POST /users/{user_action}", s.customMethods("user_action", "/users/{username}", userMethods))
+	s.handle("GET /admin/users", s.authed(s.listUsers))
 	s.handle("GET /admin/audit", s.authed(s.listAudit))
+	s.handle("GET /admin/users/{username}", s.authed(s.getUser))
+
 	s.handle("POST /sites", s.authed(s.createSite))
 	s.handle("GET /sites", s.listSites)
 	s.handle("GET /sites/{site_id}", s.getSite)
-	// POST /sites/{site_id}:generateCredentials: ServeMux wildcards take
-	// whole segments, so the verb after ':' is dispatched in one place.
-	s.handle(siteActionPattern, s.siteAction)
+	// /sites/{site_id}:generateCredentials[?share=true]
+	s.handle("POST /sites/{site_action}", s.customMethods("site_action", "/sites/{site_id}", siteMethods))
+	s.handle("GET /sites/{site_id}/admins", s.authed(s.listSiteAdmins))
+	s.handle("POST /sites/{site_id}/admins", s.authed(s.addSiteAdmin))
+	s.handle("DELETE /sites/{site_id}/admins/{username}", s.authed(s.removeSiteAdmin))
+	s.handle("GET /sites/{site_id}/clients", s.authed(s.listSiteClients))
+	s.handle("DELETE /sites/{site_id}/clients/{client_id}", s.authed(s.deleteSiteClient))
+	// /sites/{site_id}/clients/{client_id}:rotateSecret[?share=true]
+	s.handle("POST /sites/{site_id}/clients/{client_action}", s.customMethods("client_action", "/sites/{site_id}/clients/{client_id}", clientMethods))
+	s.handle("PATCH /admin/site_clients/{site_client_id}", s.authed(s.patchSiteClient))
+
+	s.handle("GET /admin/allowances", s.authed(s.listAllowances))
+	s.handle("POST /admin/allowances", s.authed(s.createAllowance))
+	s.handle("DELETE /admin/allowances", s.authed(s.deleteAllowance))
+	s.handle("GET /admin/allowances/actions", s.authed(s.listActions))
+	s.handle("GET /capabilities", s.listCapabilities)
+	s.handle("GET /capabilities/{capability_id}", s.getCapability)
+	s.handle("GET /share/{token}", s.openShare)
+
 	s.handle("GET /health", s.health)
 	s.handle("GET /version", s.getVersion)
 	s.handle("GET /{$}", s.root)
 }
 
 // Routes returns the patterns that routes() registered, in order, so that
-// tests can check that they cover every route (custom verbs of
-// POST /sites/{site_action} are listed by SiteActions).
+// tests can check that they cover every route (CustomMethods spells out
+// the custom methods behind a dispatching pattern).
 func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
-const siteActionPattern = "POST /sites/{site_action}"
+// CustomMethods maps each pattern that dispatches custom methods, such as
+// "POST /sites/{site_action}", to the routes it serves, written out:
+// "POST /sites/{site_id}:generateCredentials".
+func (s *Server) CustomMethods() map[string][]string {
+	out := map[string][]string{}
+	for _, p := range s.patterns {
+		i := strings.LastIndex(p, "/{")
+		if i < 0 || !strings.HasSuffix(p, "}") {
+			continue
+		}
+		if verbs, ok := s.verbs[p[i+2:len(p)-1]]; ok {
+			out[p] = slices.Clone(verbs)
+		}
+	}
+	return out
+}
 
 // handlerFunc is a handler that returns its error, so that every error is
 // written by one function.

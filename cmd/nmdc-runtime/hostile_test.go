@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // dbSnapshot hashes every row of the tables that hold accounts, sites,
@@ -27,7 +28,7 @@ func dbSnapshot(t *testing.T, ts *testServer) string {
 	}
 	defer db.Close()
 	h := sha256.New()
-	for _, table := range []string{"users", "site_admins", "sites", "site_clients", "allowances", "revoked_tokens", "settings"} {
+	for _, table := range []string{"users", "site_admins", "sites", "site_clients", "allowances", "revoked_tokens", "settings", "capabilities", "share_links"} {
 		rows, err := db.QueryContext(t.Context(), "SELECT * FROM "+table+" ORDER BY 1")
 		if err != nil {
 			t.Fatalf("snapshot %s: %v", table, err)
@@ -96,9 +97,29 @@ func sortedKeys(m map[string]string) []string {
 	return ks
 }
 
-// jsonBodies are hostile JSON request bodies; fields name the endpoint's
-// string fields to carry hostile strings.
-func jsonBodies(fields ...string) []hostileCase {
+// jsonString encodes v as a JSON string, keeping invalid UTF-8 as raw
+// bytes (json.Marshal would repair it) so that the server sees it.
+func jsonString(v string) string {
+	if !utf8.ValidString(v) {
+		return `"` + strings.ReplaceAll(v, `"`, `\"`) + `"`
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// Hostile strings that every text field must refuse, and those that a
+// username must refuse besides (look-alikes of "admin").
+var (
+	refusedText      = []string{"NUL", "control chars", "invalid UTF-8", "10000 chars"}
+	refusedSecret    = []string{"invalid UTF-8", "10000 chars"}
+	refusedUsernames = append([]string{"fullwidth admin", "upper-case admin", "zero-width admin", "bidi override", "Cyrillic a in admin"}, refusedText...)
+)
+
+// jsonBodies are hostile JSON request bodies: malformed ones, and for each
+// field a hostile string in an otherwise valid body (base). refused says
+// which hostile strings a field must refuse; any other may be accepted
+// (a documented success: the field is free text) or refused.
+func jsonBodies(base map[string]string, refused func(field, key string) bool, fields ...string) []hostileCase {
 	deep := `{"` + fields[0] + `":` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}`
 	cases := []hostileCase{
 		{name: "0 bytes", body: ""},
@@ -124,12 +145,17 @@ func jsonBodies(fields ...string) []hostileCase {
 	}
 	for _, f := range fields {
 		for _, k := range sortedKeys(hostileStrings) {
-			b, _ := json.Marshal(map[string]string{f: hostileStrings[k]})
-			if strings.Contains(k, "UTF-8") || strings.Contains(k, "NUL") {
-				// json.Marshal would repair these; send the raw bytes.
-				b = []byte(`{"` + f + `":"` + strings.ReplaceAll(hostileStrings[k], "\x00", `\u0000`) + `"}`)
+			parts := []string{jsonString(f) + ":" + jsonString(hostileStrings[k])}
+			for bk, bv := range base {
+				if bk != f {
+					parts = append(parts, jsonString(bk)+":"+jsonString(bv))
+				}
 			}
-			cases = append(cases, hostileCase{name: f + " " + k, body: string(b)})
+			c := hostileCase{name: f + " " + k, body: "{" + strings.Join(parts, ",") + "}"}
+			if !refused(f, k) {
+				c.ok = []int{200, 201, 204}
+			}
+			cases = append(cases, c)
 		}
 	}
 	return cases
@@ -234,14 +260,37 @@ func TestHostileInput(t *testing.T) {
 			if esc.name == "raw" && strings.ContainsAny(id, "\x00\x01\x1b\x7f ") {
 				continue // a client cannot send these raw in a request line
 			}
+			e := esc.f(id)
 			pathCases = append(pathCases,
-				hostileCase{name: "GET site " + esc.name + " " + k, method: "GET", path: "/sites/" + esc.f(id)},
-				hostileCase{name: "generate " + esc.name + " " + k, method: "POST", path: "/sites/" + esc.f(id) + ":generateCredentials"},
+				hostileCase{name: "GET site " + esc.name + " " + k, method: "GET", path: "/sites/" + e},
+				hostileCase{name: "generate " + esc.name + " " + k, method: "POST", path: "/sites/" + e + ":generateCredentials"},
+				hostileCase{name: "site admins " + esc.name + " " + k, method: "GET", path: "/sites/" + e + "/admins"},
+				hostileCase{name: "site clients " + esc.name + " " + k, method: "GET", path: "/sites/" + e + "/clients"},
+				// The bodies above may have made a user of this name an admin
+				// of ivan-lab (a documented success); removing it is one too.
+				hostileCase{name: "remove admin " + esc.name + " " + k, method: "DELETE", path: "/sites/ivan-lab/admins/" + e, ok: []int{204}},
+				hostileCase{name: "delete client " + esc.name + " " + k, method: "DELETE", path: "/sites/ivan-lab/clients/" + e},
+				hostileCase{name: "rotate " + esc.name + " " + k, method: "POST", path: "/sites/ivan-lab/clients/" + e + ":rotateSecret"},
+				hostileCase{name: "reset password " + esc.name + " " + k, method: "POST", path: "/users/" + e + ":resetPassword"},
+				hostileCase{name: "capability " + esc.name + " " + k, method: "GET", path: "/capabilities/" + e},
+				hostileCase{name: "share " + esc.name + " " + k, method: "GET", path: "/share/" + e},
 			)
 		}
 		for _, param := range []string{"max_page_size", "page_token"} {
 			queryCases = append(queryCases, hostileCase{name: "sites " + param + " " + k, method: "GET", path: "/sites?" + param + "=" + url.QueryEscape(id)})
 		}
+		for _, param := range []string{"username", "action", "max_page_size", "page_token"} {
+			queryCases = append(queryCases, hostileCase{name: "allowances " + param + " " + k, method: "GET", path: "/admin/allowances?" + param + "=" + url.QueryEscape(id), ok: []int{200}})
+		}
+		queryCases = append(queryCases,
+			// Users of the names POST /users accepted exist, and may hold
+			// the allowance POST /admin/allowances granted: documented successes.
+			hostileCase{name: "delete allowance username " + k, method: "DELETE", path: "/admin/allowances?action=%2Fwf_file_staging&username=" + url.QueryEscape(id), ok: []int{204}},
+			hostileCase{name: "delete allowance action " + k, method: "DELETE", path: "/admin/allowances?username=ivan&action=" + url.QueryEscape(id)},
+			hostileCase{name: "users max_page_size " + k, method: "GET", path: "/admin/users?max_page_size=" + url.QueryEscape(id)},
+			hostileCase{name: "users page_token " + k, method: "GET", path: "/admin/users?page_token=" + url.QueryEscape(id)},
+			hostileCase{name: "get user " + k, method: "GET", path: "/admin/users/" + url.PathEscape(id), ok: []int{200}},
+		)
 		for _, param := range []string{"actor", "action", "max_page_size", "page_token"} {
 			c := hostileCase{name: "audit " + param + " " + k, method: "GET", path: "/admin/audit?" + param + "=" + url.QueryEscape(id)}
 			if param == "actor" || param == "action" {
@@ -263,29 +312,40 @@ func TestHostileInput(t *testing.T) {
 
 	// "ADMIN" is a valid site id (ids are case-sensitive A-Za-z0-9._-), so
 	// it is left out here: creating it would be a success.
-	siteCases := slices.DeleteFunc(jsonBodies("id"), func(c hostileCase) bool { return c.name == "id upper-case admin" })
+	siteCases := slices.DeleteFunc(jsonBodies(map[string]string{}, func(string, string) bool { return true }, "id"), func(c hostileCase) bool { return c.name == "id upper-case admin" })
+	// A client of ivan-lab and a user whose fields PUT /users may change.
+	target := mustCredentials(t, ivan, "ivan-lab")
+	mustCreateUser(t, admin, "target")
+	all := func(string, string) bool { return true }
+	userFields := func(f, k string) bool {
+		switch f {
+		case "action":
+			return true // only the existing deployment's action names
+		case "username":
+			return slices.Contains(refusedUsernames, k)
+		case "password":
+			return slices.Contains(refusedSecret, k)
+		}
+		return slices.Contains(refusedText, k)
+	}
 	endpoints := []endpoint{
-		{method: "POST", path: "/users", token: admin.Token, cases: jsonBodies("username", "password", "email", "full_name"), ctype: "application/json"},
+		{method: "POST", path: "/users", token: admin.Token, cases: jsonBodies(map[string]string{"username": "new-user", "password": "password-1"}, userFields, "username", "password", "email", "full_name"), ctype: "application/json"},
+		// POST /users above may have made users of the names it accepted.
+		{method: "PUT", path: "/users", token: admin.Token, cases: jsonBodies(map[string]string{"username": "target"}, userFields, "username", "email", "full_name", "password"), ctype: "application/json"},
+		{method: "POST", path: "/users/me:changePassword", token: ivan.Token, cases: jsonBodies(map[string]string{"current_password": "not-ivans-password", "new_password": "a-new-password"}, all, "current_password", "new_password"), ctype: "application/json"},
 		{method: "POST", path: "/sites", token: ivan.Token, cases: siteCases, ctype: "application/json"},
+		{method: "POST", path: "/sites/ivan-lab/admins", token: ivan.Token, cases: jsonBodies(map[string]string{}, userFields, "username"), ctype: "application/json"},
+		{method: "POST", path: "/admin/allowances", token: admin.Token, cases: jsonBodies(map[string]string{"username": "ivan", "action": "/wf_file_staging"}, userFields, "username", "action"), ctype: "application/json"},
+		{method: "PATCH", path: "/admin/site_clients/" + target.ClientID, token: admin.Token, cases: jsonBodies(map[string]string{}, func(f, k string) bool { return slices.Contains(refusedSecret, k) }, "secret"), ctype: "application/json"},
 		{method: "POST", path: "/token", cases: tokenCases, ctype: "application/x-www-form-urlencoded"},
 		{method: "POST", path: "/token/revoke", cases: revokeCases, ctype: "application/x-www-form-urlencoded"},
 		{path: "", token: ivan.Token, cases: pathCases},
 		{path: "", token: admin.Token, cases: queryCases},
 		{path: "", cases: authCases},
 	}
-	// Look-alike usernames, in otherwise valid requests.
-	for _, k := range []string{"fullwidth admin", "upper-case admin", "zero-width admin", "bidi override", "Cyrillic a in admin"} {
-		b, _ := json.Marshal(map[string]any{"username": hostileStrings[k], "password": "password-1"})
-		endpoints[0].cases = append(endpoints[0].cases, hostileCase{name: "look-alike " + k, body: string(b)})
-	}
 	// POST /users also gets hostile values in its list field.
-	for _, k := range sortedKeys(hostileStrings) {
-		b, _ := json.Marshal(map[string]any{"username": "valid-name", "password": "password-1", "site_admin": []string{hostileStrings[k]}})
-		if strings.Contains(k, "UTF-8") || strings.Contains(k, "NUL") || strings.Contains(k, "control") {
-			endpoints[0].cases = append(endpoints[0].cases, hostileCase{name: "site_admin " + k, body: `{"username":"valid-name","password":"password-1","site_admin":["` + strings.ReplaceAll(hostileStrings[k], "\x00", `\u0000`) + `"]}`})
-			continue
-		}
-		_ = b
+	for _, k := range refusedText {
+		endpoints[0].cases = append(endpoints[0].cases, hostileCase{name: "site_admin " + k, body: `{"username":"valid-name","password":"password-1","site_admin":[` + jsonString(hostileStrings[k]) + `]}`})
 	}
 
 	before := dbSnapshot(t, ts)
@@ -328,6 +388,8 @@ func TestHostileInput(t *testing.T) {
 				case resp.StatusCode >= 500:
 					t.Fatalf("status %d: %s", resp.StatusCode, body)
 				case slices.Contains(tc.ok, resp.StatusCode):
+					// A documented success may change the database.
+					before = dbSnapshot(t, ts)
 				case resp.StatusCode < 400:
 					t.Fatalf("status %d, want a 4xx: %.300s", resp.StatusCode, body)
 				default:

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,26 +15,6 @@ import (
 
 	"github.com/nmdc-runtime/server/client"
 )
-
-// testClock is a clock that tests advance by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newTestClock() *testClock { return &testClock{t: time.Now()} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func signTest(t *testing.T, claims jwt.MapClaims) string {
 	t.Helper()
@@ -217,7 +196,7 @@ func throttled(cfg *serveConfig, clock *testClock, perUser, perAddr int) {
 	cfg.LoginMaxFailures = perUser
 	cfg.LoginMaxFailuresPerSource = perAddr
 	cfg.LoginWindow = 10 * time.Minute
-	cfg.now = clock.Now
+	cfg.clock = clock.Now
 }
 
 func login(t *testing.T, ts *testServer, user, pw string, header http.Header) rawResponse {
@@ -229,7 +208,7 @@ func login(t *testing.T, ts *testServer, user, pw string, header http.Header) ra
 // Retry-After and a detail, even with the right password (which is not
 // checked); the lock lasts at most the window; a success resets the count.
 func TestLoginThrottling(t *testing.T) {
-	clock := newTestClock()
+	clock := &testClock{t: time.Now()}
 	ts := startTest(t, func(c *serveConfig) { throttled(c, clock, 3, 1000) })
 	admin := mustAdmin(t, ts)
 	mustCreateUser(t, admin, "carol")
@@ -310,7 +289,7 @@ func TestLoginThrottling(t *testing.T) {
 // TestClientLoginThrottling: client credentials are throttled per client_id,
 // whether sent as form fields or HTTP Basic.
 func TestClientLoginThrottling(t *testing.T) {
-	clock := newTestClock()
+	clock := &testClock{t: time.Now()}
 	ts := startTest(t, func(c *serveConfig) { throttled(c, clock, 2, 1000) })
 	admin := mustAdmin(t, ts)
 	mustCreateSite(t, admin, "lab")
@@ -338,7 +317,7 @@ func TestClientLoginThrottling(t *testing.T) {
 // configured trusted proxy.
 func TestLoginThrottlingPerAddress(t *testing.T) {
 	t.Run("direct", func(t *testing.T) {
-		clock := newTestClock()
+		clock := &testClock{t: time.Now()}
 		ts := startTest(t, func(c *serveConfig) { throttled(c, clock, 100, 4) })
 		admin := mustAdmin(t, ts) // a success costs the address nothing
 		mustCreateUser(t, admin, "gina")
@@ -358,7 +337,7 @@ func TestLoginThrottlingPerAddress(t *testing.T) {
 		}
 	})
 	t.Run("behind a trusted proxy", func(t *testing.T) {
-		clock := newTestClock()
+		clock := &testClock{t: time.Now()}
 		ts := startTest(t, func(c *serveConfig) {
 			throttled(c, clock, 100, 2)
 			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}

@@ -95,14 +95,13 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 		store.Close()
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
-	signer := auth.NewSigner(key, cfg.Issuer)
-	signer.SetClock(cfg.now)
 	svc := &domain.Service{
 		Store:      store,
-		Signer:     signer,
+		Signer:     newSigner(key, cfg),
 		BcryptCost: cfg.BcryptCost,
 		TokenTTL:   cfg.TokenTTL,
-		Now:        cfg.now,
+		ShareTTL:   cfg.ShareTTL,
+		Now:        cfg.clock,
 		Log:        log,
 		Throttle: domain.LoginThrottle{
 			MaxFailures:          cfg.LoginMaxFailures,
@@ -132,7 +131,7 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 			fmt.Fprintf(stdout, "\nCreated runtime admin %q with password:\n\n    %s\n\nIt is shown only this once. Set API_ADMIN_USER/API_ADMIN_PASS before the first start to choose them.\n\n", boot.Username, boot.GeneratedPassword)
 		}
 	}
-	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion(), CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies})
+	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion(), PublicURL: cfg.PublicURL, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies})
 	hs := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -174,4 +173,12 @@ func redactDatabase(db string) string {
 		}
 	}
 	return db
+}
+
+// newSigner makes the token signer, on the injected clock when tests set one.
+func newSigner(key []byte, cfg serveConfig) *auth.Signer {
+	if cfg.clock != nil {
+		return auth.NewSigner(key, cfg.Issuer, auth.WithClock(cfg.clock))
+	}
+	return auth.NewSigner(key, cfg.Issuer)
 }
