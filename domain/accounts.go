@@ -78,6 +78,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, in UserUpdate) (U
 		return User{}, err
 	}
 	self := u.Username == p.User.Username
+	wasDisabled := u.Disabled
 	now := s.now()
 	revoke := false
 	if in.Email != nil {
@@ -127,6 +128,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, in UserUpdate) (U
 		return User{}, err
 	}
 	s.forgetUser(u.Username)
+	s.auditUserUpdate(ctx, p, in, u, wasDisabled)
 	return u, nil
 }
 
@@ -150,6 +152,7 @@ func (s *Service) ResetPassword(ctx context.Context, p Principal, username strin
 		return User{}, nil, err
 	}
 	s.forgetUser(u.Username)
+	s.Audit(ctx, p.Name(), AuditPasswordChanged, auth.SubjectUser+u.Username, "reset by a runtime admin; earlier tokens refused; one-time link issued")
 	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username}, password)
 	if err != nil {
 		return User{}, nil, err
@@ -191,5 +194,6 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return Token{}, err
 	}
 	s.forgetUser(u.Username)
+	s.Audit(ctx, p.Name(), AuditPasswordChanged, auth.SubjectUser+u.Username, "changed by the user; earlier tokens refused")
 	return s.issue(auth.SubjectUser+u.Username, u.TokensValidAfter)
 }

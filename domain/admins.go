@@ -28,6 +28,9 @@ func (s *Service) AddSiteAdmin(ctx context.Context, p Principal, siteID, usernam
 		return Errorf(Conflict, "User %q is already an admin of site %q", username, siteID)
 	}
 	s.forgetUser(username)
+	if err == nil {
+		s.Audit(ctx, p.Name(), AuditSiteAdminAdded, "user:"+username, "site:"+siteID)
+	}
 	return err
 }
 
@@ -39,6 +42,9 @@ func (s *Service) RemoveSiteAdmin(ctx context.Context, p Principal, siteID, user
 	}
 	err := s.Store.RemoveSiteAdmin(ctx, siteID, username)
 	s.forgetUser(username)
+	if err == nil {
+		s.Audit(ctx, p.Name(), AuditSiteAdminRemoved, "user:"+username, "site:"+siteID)
+	}
 	switch {
 	case IsKind(err, Conflict):
 		return Errorf(Conflict, "User %q is the last admin of site %q and cannot be removed: add another admin first", username, siteID)

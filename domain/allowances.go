@@ -68,6 +68,9 @@ func (s *Service) CreateAllowance(ctx context.Context, p Principal, a Allowance)
 	if IsKind(err, Conflict) {
 		return Errorf(Conflict, "Allowance already exists for user %q and action %q", a.Username, a.Action)
 	}
+	if err == nil {
+		s.Audit(ctx, p.Name(), AuditAllowanceGranted, "user:"+a.Username, a.Action)
+	}
 	return err
 }
 
@@ -90,6 +93,9 @@ func (s *Service) DeleteAllowance(ctx context.Context, p Principal, a Allowance)
 		return InvalidFields(fields...)
 	}
 	err := s.Store.DeleteAllowance(ctx, a)
+	if err == nil {
+		s.Audit(ctx, p.Name(), AuditAllowanceRevoked, "user:"+a.Username, a.Action)
+	}
 	if IsKind(err, NotFound) {
 		return Errorf(NotFound, "No allowance found for user %q and action %q", a.Username, a.Action)
 	}

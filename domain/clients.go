@@ -111,6 +111,7 @@ func (s *Service) DeleteSiteClient(ctx context.Context, p Principal, siteID, cli
 		return err
 	}
 	s.forgetClient(clientID)
+	s.Audit(ctx, p.Name(), AuditCredentialsRevoked, auth.SubjectClient+clientID, "deleted from site:"+siteID)
 	return nil
 }
 
@@ -131,6 +132,7 @@ func (s *Service) RotateSecret(ctx context.Context, p Principal, siteID, clientI
 		return SiteClient{}, IssuedSecret{}, err
 	}
 	s.forgetClient(c.ID)
+	s.Audit(ctx, p.Name(), AuditCredentialsRotated, auth.SubjectClient+c.ID, "new generated secret; earlier tokens refused")
 	issued, err := s.issueSecret(ctx, p, c, secret, share)
 	return c, issued, err
 }
@@ -160,6 +162,7 @@ func (s *Service) SetClientSecret(ctx context.Context, p Principal, clientID, se
 		return SiteClient{}, err
 	}
 	s.forgetClient(c.ID)
+	s.Audit(ctx, p.Name(), AuditCredentialsRotated, auth.SubjectClient+c.ID, "secret set by a holder of "+ActionAdminSiteClients+"; earlier tokens refused")
 	return c, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -29,6 +30,11 @@ const (
 	AuditCredentialsRotated  = "credentials.rotated"
 	AuditCredentialsRevoked  = "credentials.revoked"
 	AuditTokenRevoked        = "token.revoked"
+	AuditSiteAdminAdded      = "site.admin_added"
+	AuditSiteAdminRemoved    = "site.admin_removed"
+	AuditAllowanceGranted    = "allowance.granted"
+	AuditAllowanceRevoked    = "allowance.revoked"
+	AuditShareOpened         = "share.opened"
 	AuditActorAnonymous      = "anonymous"
 	maxAuditFieldRunes       = 300
 	revocationKeyHashPrefix  = "sha256:"
@@ -44,8 +50,33 @@ const (
 var AuditActions = []string{
 	AuditLoginSucceeded, AuditLoginFailed, AuditLoginThrottled,
 	AuditUserCreated, AuditUserUpdated, AuditUserDisabled, AuditUserEnabled, AuditPasswordChanged,
-	AuditSiteCreated, AuditCredentialsCreated, AuditCredentialsRotated, AuditCredentialsRevoked,
-	AuditTokenRevoked,
+	AuditSiteCreated, AuditSiteAdminAdded, AuditSiteAdminRemoved,
+	AuditCredentialsCreated, AuditCredentialsRotated, AuditCredentialsRevoked,
+	AuditAllowanceGranted, AuditAllowanceRevoked, AuditShareOpened, AuditTokenRevoked,
+}
+
+// auditUserUpdate records a user update: which fields changed (never
+// their values when secret), and disabling, enabling and password changes
+// as their own events so that admins can filter on them.
+func (s *Service) auditUserUpdate(ctx context.Context, p Principal, in UserUpdate, u User, wasDisabled bool) {
+	target := auth.SubjectUser + u.Username
+	var changed []string
+	for name, set := range map[string]bool{"email": in.Email != nil, "full_name": in.FullName != nil, "site_admin": in.SiteAdmin != nil, "disabled": in.Disabled != nil, "password": in.Password != nil} {
+		if set {
+			changed = append(changed, name)
+		}
+	}
+	slices.Sort(changed)
+	s.Audit(ctx, p.Name(), AuditUserUpdated, target, "fields: "+strings.Join(changed, ", "))
+	switch {
+	case u.Disabled && !wasDisabled:
+		s.Audit(ctx, p.Name(), AuditUserDisabled, target, "earlier tokens refused")
+	case !u.Disabled && wasDisabled:
+		s.Audit(ctx, p.Name(), AuditUserEnabled, target, "")
+	}
+	if in.Password != nil {
+		s.Audit(ctx, p.Name(), AuditPasswordChanged, target, "set by a runtime admin; earlier tokens refused")
+	}
 }
 
 // LoginThrottle configures brute-force protection of the token endpoint.

@@ -104,5 +104,10 @@ func (s *Service) OpenShare(ctx context.Context, token string) (SharedSecret, er
 	if err != nil {
 		return SharedSecret{}, err
 	}
+	target := auth.SubjectUser + l.Username
+	if l.Kind == ShareClientSecret {
+		target = auth.SubjectClient + l.ClientID
+	}
+	s.Audit(ctx, AuditActorAnonymous, AuditShareOpened, target, "one-time "+l.Kind+" link created by "+l.CreatedBy)
 	return SharedSecret{Kind: l.Kind, Username: l.Username, SiteID: l.SiteID, ClientID: l.ClientID, Secret: string(secret)}, nil
 }

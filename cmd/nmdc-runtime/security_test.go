@@ -536,3 +536,94 @@ func TestSecurityConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditLifecycle: the account and credential lifecycle leaves audit
+// events (updates, disabling and enabling, password changes and resets,
+// site admins, client rotation, secret setting and deletion, allowances,
+// opened share links), none holding a secret.
+func TestAuditLifecycle(t *testing.T) {
+	ts := startTest(t)
+	admin := mustAdmin(t, ts)
+	mustCreateUser(t, admin, "kim")
+	mustCreateUser(t, admin, "lee")
+	kim := mustLogin(t, ts, "kim", testPassword)
+	mustCreateSite(t, kim, "kim-lab")
+	c1, c2 := mustCredentials(t, kim, "kim-lab"), mustCredentials(t, kim, "kim-lab")
+	do := func(c *client.Client, method, path, body string, want int) rawResponse {
+		t.Helper()
+		h := bearer(c.Token)
+		var rd *strings.Reader
+		if body != "" {
+			h = jsonHeader(c.Token)
+			rd = strings.NewReader(body)
+		} else {
+			rd = strings.NewReader("")
+		}
+		r := send(t, method, ts.URL+path, h, rd)
+		if r.Status != want {
+			t.Fatalf("%s %s: %d %s, want %d", method, path, r.Status, r.Body, want)
+		}
+		return r
+	}
+	secrets := map[string]string{"set password": "a-password-set-by-admin", "chosen secret": "a-secret-chosen-by-admin", "new password": "kims-brand-new-password"}
+	do(admin, "PUT", "/users", `{"username":"lee","full_name":"Lee","disabled":true}`, 200)
+	do(admin, "PUT", "/users", `{"username":"lee","disabled":false,"password":"`+secrets["set password"]+`"}`, 200)
+	reset := do(admin, "POST", "/users/lee:resetPassword", "", 200)
+	shareURL, _ := reset.json(t)["share_url"].(string)
+	if shareURL == "" {
+		t.Fatalf("reset: %s", reset.Body)
+	}
+	secrets["share link"] = shareURL[strings.LastIndex(shareURL, "/")+1:]
+	opened := send(t, "GET", shareURL, nil, nil)
+	secrets["shared password"], _ = opened.json(t)["password"].(string)
+	changed := do(kim, "POST", "/users/me:changePassword", `{"current_password":"`+testPassword+`","new_password":"`+secrets["new password"]+`"}`, 200)
+	kim.Token, _ = changed.json(t)["access_token"].(string)
+	do(kim, "POST", "/sites/kim-lab/admins", `{"username":"lee"}`, 201)
+	do(kim, "DELETE", "/sites/kim-lab/admins/lee", "", 204)
+	rotated := do(kim, "POST", "/sites/kim-lab/clients/"+c1.ClientID+":rotateSecret", "", 200)
+	secrets["rotated secret"], _ = rotated.json(t)["client_secret"].(string)
+	do(admin, "PATCH", "/admin/site_clients/"+c2.ClientID, `{"secret":"`+secrets["chosen secret"]+`"}`, 200)
+	do(kim, "DELETE", "/sites/kim-lab/clients/"+c2.ClientID, "", 204)
+	do(admin, "POST", "/admin/allowances", `{"username":"lee","action":"/wf_file_staging"}`, 201)
+	do(admin, "DELETE", "/admin/allowances?username=lee&action=%2Fwf_file_staging", "", 204)
+
+	page, err := admin.ListAudit(t.Context(), "", "", 1000, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ actor, action, target string }
+	var got []key
+	for _, e := range page.Resources {
+		got = append(got, key{e.Actor, e.Action, e.Target})
+	}
+	for _, want := range []key{
+		{"user:admin", "user.updated", "user:lee"},
+		{"user:admin", "user.disabled", "user:lee"},
+		{"user:admin", "user.enabled", "user:lee"},
+		{"user:admin", "user.password_changed", "user:lee"},
+		{"anonymous", "share.opened", "user:lee"},
+		{"user:kim", "user.password_changed", "user:kim"},
+		{"user:kim", "site.admin_added", "user:lee"},
+		{"user:kim", "site.admin_removed", "user:lee"},
+		{"user:kim", "credentials.rotated", "client:" + c1.ClientID},
+		{"user:admin", "credentials.rotated", "client:" + c2.ClientID},
+		{"user:kim", "credentials.revoked", "client:" + c2.ClientID},
+		{"user:admin", "allowance.granted", "user:lee"},
+		{"user:admin", "allowance.revoked", "user:lee"},
+	} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no audit event %+v", want)
+		}
+	}
+	body, _ := json.Marshal(page)
+	logs := ts.logs.String()
+	for name, secret := range secrets {
+		if secret == "" {
+			t.Errorf("the test did not capture the %s", name)
+			continue
+		}
+		if strings.Contains(string(body), secret) || strings.Contains(logs, secret) {
+			t.Errorf("the audit log or the log holds the %s", name)
+		}
+	}
+}
