@@ -152,12 +152,6 @@ var docsPageFile = sync.OnceValue(func() servedFile {
 	return newServedFile("index.html", buf.Bytes())
 })
 
-// SwaggerUIVersion is the version of the embedded Swagger UI.
-func SwaggerUIVersion() string {
-	b, _ := fs.ReadFile(assets, "assets/swagger-ui/VERSION")
-	return strings.TrimSpace(string(b))
-}
-
 func setDocsHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", docsCSP)
 	h.Set("X-Frame-Options", "DENY")

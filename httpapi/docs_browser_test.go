@@ -1,12 +1,9 @@
-package httpapi_test
+package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,41 +18,11 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/nmdc-runtime/server/auth"
 	"github.com/nmdc-runtime/server/domain"
-	"github.com/nmdc-runtime/server/httpapi"
-	"github.com/nmdc-runtime/server/sqlite"
-)
-
-const (
-	adminName     = "admin"
-	adminPassword = "admin-password-1"
 )
 
 var screenshotPath = flag.String("authorize-screenshot", "",
 	"write a screenshot of the open Authorize dialog to this file (the README's is ../docs/authorize.png)")
-
-// startAPI serves the real API over real HTTP on a SQLite file, with a
-// bootstrapped runtime admin.
-func startAPI(t *testing.T) *httptest.Server {
-	t.Helper()
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "runtime.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	svc := &domain.Service{
-		Store:      store,
-		Signer:     auth.NewSigner([]byte("docs-test-signing-key-0123456789"), "nmdc-runtime"),
-		BcryptCost: 4,
-	}
-	if _, err := svc.Bootstrap(t.Context(), adminName, adminPassword); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Version: "test"}))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // findChromium returns the browser to drive, or skips (fails under CI).
 func findChromium(t *testing.T) string {
@@ -195,8 +162,8 @@ func (p *browserPage) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// run runs one browser action that returns a value.
-func run[T any](p *browserPage, what string, a chromedp.Action[T]) T {
+// runIn runs one browser action that returns a value.
+func runIn[T any](p *browserPage, what string, a chromedp.Action[T]) T {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
 	defer cancel()
@@ -210,12 +177,12 @@ func run[T any](p *browserPage, what string, a chromedp.Action[T]) T {
 // waitFor polls a JavaScript predicate.
 func (p *browserPage) waitFor(what, js string) {
 	p.t.Helper()
-	run(p, what, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+	runIn(p, what, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
 }
 
 func (p *browserPage) text(what, css string) string {
 	p.t.Helper()
-	return run(p, what, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
+	return runIn(p, what, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
 }
 
 // click clicks an element with the mouse once it stands still: Swagger UI
@@ -276,14 +243,14 @@ func (p *browserPage) closeDialog(section string) {
 // the response body the page shows, once it contains want.
 func (p *browserPage) executeGetMe(want string) string {
 	p.t.Helper()
-	if !run(p, "is GET /users/me open", chromedp.Evaluate[bool](isVisible(getMe+" .try-out__btn"))) {
+	if !runIn(p, "is GET /users/me open", chromedp.Evaluate[bool](isVisible(getMe+" .try-out__btn"))) {
 		p.click("open GET /users/me", getMe+" .opblock-summary-control")
 		p.waitFor("GET /users/me opens", isVisible(getMe+" .try-out__btn"))
 	}
-	if run(p, "is Try it out needed", chromedp.Evaluate[bool](isVisible(getMe+" .try-out__btn:not(.cancel)"))) {
+	if runIn(p, "is Try it out needed", chromedp.Evaluate[bool](isVisible(getMe+" .try-out__btn:not(.cancel)"))) {
 		p.click("Try it out", getMe+" .try-out__btn")
 	}
-	if run(p, "is there an old response", chromedp.Evaluate[bool](isVisible(getMe+" .btn-clear"))) {
+	if runIn(p, "is there an old response", chromedp.Evaluate[bool](isVisible(getMe+" .btn-clear"))) {
 		p.click("clear the old response", getMe+" .btn-clear")
 	}
 	p.click("Execute", getMe+" .execute")
@@ -307,7 +274,7 @@ func (p *browserPage) executeGetMe(want string) string {
 // a user in "User login", call GET /users/me, log out, log in as a site
 // client in "Site client login", call it again, reload and stay logged in.
 func TestDocsPageInBrowser(t *testing.T) {
-	srv := startAPI(t)
+	srv := startTestAPI(t)
 	p := openBrowser(t, srv.URL)
 	p.do("grant the page the clipboard", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		for _, name := range []string{"clipboard-read", "clipboard-write"} {
@@ -327,13 +294,13 @@ func TestDocsPageInBrowser(t *testing.T) {
 
 	// The dialog: two sections with exactly these titles, no others.
 	p.openDialog()
-	titles := run(p, "section titles", chromedp.Evaluate[[]string](
+	titles := runIn(p, "section titles", chromedp.Evaluate[[]string](
 		`Array.from(document.querySelectorAll(".auth-container h4")).filter(e => e.getClientRects().length > 0).map(e => e.textContent)`))
 	if strings.Join(titles, "|") != "User login|Site client login" {
 		t.Fatalf("section titles = %q, want User login and Site client login", titles)
 	}
 	for _, hidden := range []string{"#client_id_password", "#client_secret_password", "#password_type"} {
-		if run(p, "hidden "+hidden, chromedp.Evaluate[bool](isVisible(userSection+" "+hidden))) {
+		if runIn(p, "hidden "+hidden, chromedp.Evaluate[bool](isVisible(userSection+" "+hidden))) {
 			t.Errorf("User login shows %s", hidden)
 		}
 	}
@@ -341,7 +308,7 @@ func TestDocsPageInBrowser(t *testing.T) {
 		// Tall enough for the whole dialog, which otherwise scrolls.
 		p.do("enlarge the page", chromedp.EmulateViewport(1000, 1300),
 			chromedp.Evaluate[chromedp.Void](`document.querySelector(".modal-ux-content").style.maxHeight = "none"`))
-		png := run(p, "screenshot of the dialog", chromedp.Screenshot(chromedp.CSS(".modal-ux-inner")))
+		png := runIn(p, "screenshot of the dialog", chromedp.Screenshot(chromedp.CSS(".modal-ux-inner")))
 		if err := os.WriteFile(*screenshotPath, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -351,24 +318,24 @@ func TestDocsPageInBrowser(t *testing.T) {
 
 	// User login.
 	p.do("type the user's credentials",
-		chromedp.SendKeys(chromedp.CSS(userSection+" #oauth_username"), adminName),
-		chromedp.SendKeys(chromedp.CSS(userSection+" #oauth_password"), adminPassword),
+		chromedp.SendKeys(chromedp.CSS(userSection+" #oauth_username"), testAdmin),
+		chromedp.SendKeys(chromedp.CSS(userSection+" #oauth_password"), testAdminPassword),
 	)
 	p.click("Authorize as a user", userSection+" .auth-btn-wrapper button.authorize")
 	p.waitFor("the user is logged in", isVisible(userSection+" h6"))
 	section := p.text("the User login section", userSection)
-	if !strings.Contains(section, "username: "+adminName) || !strings.Contains(section, "password: ******") ||
+	if !strings.Contains(section, "username: "+testAdmin) || !strings.Contains(section, "password: ******") ||
 		!strings.Contains(section, "Logout") {
 		t.Errorf("after login, User login shows:\n%s", section)
 	}
-	if !run(p, "the client form", chromedp.Evaluate[bool](isVisible(clientSection+" #client_id_clientCredentials"))) {
+	if !runIn(p, "the client form", chromedp.Evaluate[bool](isVisible(clientSection+" #client_id_clientCredentials"))) {
 		t.Errorf("Site client login does not offer its form while a user is logged in")
 	}
 	p.closeDialog(userSection)
 
 	// The bearer header, masked until shown, and copied.
 	who := p.text("who is logged in", ".runtime-bearer-who")
-	if who != "Logged in as user "+adminName {
+	if who != "Logged in as user "+testAdmin {
 		t.Errorf("bearer bar says %q", who)
 	}
 	if h := p.text("the masked header", ".runtime-bearer-header"); strings.Contains(h, "eyJ") {
@@ -381,12 +348,12 @@ func TestDocsPageInBrowser(t *testing.T) {
 	}
 	p.click("Copy", ".runtime-bearer-copy")
 	p.waitFor("Copied", `document.querySelector(".runtime-bearer-copy").textContent === "Copied"`)
-	clip := run(p, "read the clipboard", chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	clip := runIn(p, "read the clipboard", chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
 	if clip != header {
 		t.Errorf("clipboard holds %q, want the header", clip)
 	}
 
-	me := p.executeGetMe(`"username": "` + adminName + `"`)
+	me := p.executeGetMe(`"username": "` + testAdmin + `"`)
 	if !strings.Contains(me, domain.AdminSiteID) {
 		t.Errorf("GET /users/me as the admin: %s", me)
 	}
@@ -399,7 +366,8 @@ func TestDocsPageInBrowser(t *testing.T) {
 	p.do("no header after logout", chromedp.WaitNotPresent(chromedp.CSS(".runtime-bearer")))
 
 	// Credentials for a site client, made over plain HTTP as in the tutorial.
-	clientID, clientSecret := siteCredentials(t, srv.URL, "test-site")
+	cred := siteCredentials(t, srv.URL, "test-site")
+	clientID, clientSecret := cred.ClientID, cred.ClientSecret
 
 	p.openDialog()
 	p.do("type the client's credentials",
@@ -408,7 +376,7 @@ func TestDocsPageInBrowser(t *testing.T) {
 	)
 	p.click("Authorize as a site client", clientSection+" .auth-btn-wrapper button.authorize")
 	p.waitFor("the client is logged in", isVisible(clientSection+" h6"))
-	if !run(p, "the user form", chromedp.Evaluate[bool](isVisible(userSection+" #oauth_username"))) {
+	if !runIn(p, "the user form", chromedp.Evaluate[bool](isVisible(userSection+" #oauth_username"))) {
 		t.Errorf("User login does not offer its form while a site client is logged in")
 	}
 	p.closeDialog(clientSection)
@@ -431,8 +399,8 @@ func TestDocsPageInBrowser(t *testing.T) {
 	if !strings.Contains(me, clientID) {
 		t.Errorf("GET /users/me after reload: %s", me)
 	}
-	stored := run(p, "localStorage", chromedp.Evaluate[string](`JSON.stringify(localStorage)`))
-	if strings.Contains(stored, clientSecret) || strings.Contains(stored, adminPassword) {
+	stored := runIn(p, "localStorage", chromedp.Evaluate[string](`JSON.stringify(localStorage)`))
+	if strings.Contains(stored, clientSecret) || strings.Contains(stored, testAdminPassword) {
 		t.Errorf("the browser keeps a secret in localStorage: %s", stored)
 	}
 	p.openDialog()
@@ -440,49 +408,4 @@ func TestDocsPageInBrowser(t *testing.T) {
 	p.closeDialog(clientSection)
 
 	p.checkClean()
-}
-
-// siteCredentials logs in as the admin, creates a site and generates
-// credentials for it.
-func siteCredentials(t *testing.T, api, site string) (string, string) {
-	t.Helper()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	postJSON(t, api+"/token", "", "application/x-www-form-urlencoded",
-		"grant_type=password&username="+adminName+"&password="+adminPassword, http.StatusOK, &tok)
-	postJSON(t, api+"/sites", tok.AccessToken, "application/json", `{"id":"`+site+`"}`, http.StatusCreated, nil)
-	var cred struct {
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
-	}
-	postJSON(t, api+"/sites/"+site+":generateCredentials", tok.AccessToken, "", "", http.StatusOK, &cred)
-	return cred.ClientID, cred.ClientSecret
-}
-
-func postJSON(t *testing.T, u, token, contentType, body string, want int, out any) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != want {
-		t.Fatalf("POST %s: status %d, want %d", u, resp.StatusCode, want)
-	}
-	if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
