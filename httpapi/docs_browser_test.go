@@ -407,5 +407,15 @@ func TestDocsPageInBrowser(t *testing.T) {
 	p.waitFor("Site client login shows the login", isVisible(clientSection+" h6"))
 	p.closeDialog(clientSection)
 
+	// Everything else the page can show, opened at once, within the policy.
+	p.do("open every operation and the schemas", chromedp.Evaluate[chromedp.Void](`
+		document.querySelectorAll(".opblock:not(.is-open) .opblock-summary-control").forEach(b => b.click());
+		document.querySelector(".models-control").click();`))
+	p.waitFor("everything opens", `document.querySelectorAll(".opblock:not(.is-open)").length === 0 &&
+		document.querySelectorAll(".models.is-open .model-container").length > 0`)
+	p.do("open every schema", chromedp.Evaluate[chromedp.Void](
+		`document.querySelectorAll(".models .model-box-control").forEach(b => b.click())`))
+	p.waitFor("the schemas open", `document.querySelectorAll(".models .model-box .property-row").length > 0`)
+
 	p.checkClean()
 }

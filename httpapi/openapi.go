@@ -152,6 +152,7 @@ var operations = []operation{
 var notInSpec = map[string]string{
 	"GET /{$}":          "redirects people to the docs page",
 	"GET /docs":         "the docs page",
+	"GET /docs/{$}":     "redirects to the docs page",
 	"GET /docs/{asset}": "the docs page's embedded assets",
 	"GET /openapi.json": "this document",
 }

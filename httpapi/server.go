@@ -70,6 +70,7 @@ func (s *Server) routes() {
 	// Not part of the API itself (see notInSpec in openapi.go).
 	s.handle("GET /openapi.json", s.getOpenAPI)
 	s.handle("GET /docs", s.docsPage)
+	s.handle("GET /docs/{$}", s.root)
 	s.handle("GET /docs/{asset}", s.docsAsset)
 }
 
