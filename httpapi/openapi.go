@@ -199,10 +199,10 @@ var schemas = []schemaDoc{
 	{Name: "UserIn", Of: userIn{}, Doc: "A new user account.", Strict: true, Required: []string{"username", "password"}, Fields: map[string]*schema{
 		"username": {Description: "Unique; a name that differs from an existing one only by case or Unicode form is refused.",
 			MaxLength: num(domain.MaxUsernameLen), Example: "bob_the_bioinformatician"},
-		"password": {Format: "password", MinLength: num(domain.MinPasswordChars),
+		"password": {Format: "password", MinLength: num(domain.MinPasswordChars), Example: "a long passphrase of his",
 			Description: fmt.Sprintf("At least %d characters, at most %d bytes; kept exactly as typed.", domain.MinPasswordChars, domain.MaxPasswordBytes)},
-		"email":      {Format: "email"},
-		"full_name":  {MaxLength: num(domain.MaxTextLen)},
+		"email":      {Format: "email", Example: "bob@example.org"},
+		"full_name":  {MaxLength: num(domain.MaxTextLen), Example: "Bob Bioinformatician"},
 		"site_admin": {Description: "Ids of the sites the user administers; they need not exist yet.", Example: []string{"bob-laptop"}},
 		"disabled":   {Default: false},
 	}},
