@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -194,6 +195,11 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	client := decode[tokenResponse](t, run(t, step{"client login", "POST", "/token", "/token", "grant_type=client_credentials&client_id=" + cred.ClientID + "&client_secret=" + cred.ClientSecret, []string{"Content-Type", form}, 200})).AccessToken
 	asClient := []string{"Authorization", "Bearer " + client, "Content-Type", "application/json"}
 
+	// The bodies that "Try it out" fills in from the documented examples
+	// are accepted as they are.
+	run(t, step{"create the example user", "POST", "/users", "/users", exampleBody(t, doc, "UserIn"), asAdmin, 201})
+	run(t, step{"create the example site", "POST", "/sites", "/sites", exampleBody(t, doc, "SiteIn"), asAdmin, 201})
+
 	for _, s := range []step{
 		{"password login", "POST", "/token", "/token", "grant_type=password&username=alice&password=alice-password", []string{"Content-Type", form}, 200},
 		{"wrong password", "POST", "/token", "/token", "grant_type=password&username=alice&password=wrong-password", []string{"Content-Type", form}, 401},
@@ -225,6 +231,28 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	} {
 		t.Run(s.name, func(t *testing.T) { run(t, s) })
 	}
+}
+
+// exampleBody is a request body made of the examples (or defaults) of a
+// schema's properties, as the docs page pre-fills it.
+func exampleBody(t *testing.T, doc *openapi3.T, schema string) string {
+	t.Helper()
+	body := map[string]any{}
+	for name, p := range doc.Components.Schemas[schema].Value.Properties {
+		switch {
+		case p.Value.Example != nil:
+			body[name] = p.Value.Example
+		case p.Value.Default != nil:
+			body[name] = p.Value.Default
+		default:
+			t.Fatalf("%s.%s has no example", schema, name)
+		}
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // checkResponse validates a response against the operation's documented
