@@ -34,10 +34,25 @@ type FieldError struct {
 	Type string `json:"type"`
 }
 
+// String names the field (its location less "body") and the problem.
+func (f FieldError) String() string {
+	var loc []string
+	for i, l := range f.Loc {
+		if s := fmt.Sprint(l); i > 0 || s != "body" {
+			loc = append(loc, s)
+		}
+	}
+	if len(loc) == 0 {
+		return f.Msg
+	}
+	return strings.Join(loc, ".") + ": " + f.Msg
+}
+
 // Error is a non-2xx response.
 type Error struct {
 	Status int
-	// Detail is the server's sentence; for a 422 it joins the field messages.
+	// Detail is the server's sentence; for a 422 it joins the fields'
+	// names and messages.
 	Detail string
 	Fields []FieldError
 	// Code is the OAuth2 error code of a token error.
@@ -71,7 +86,7 @@ func decodeError(resp *http.Response) error {
 			if json.Unmarshal(raw.Detail, &e.Fields) == nil {
 				msgs := make([]string, len(e.Fields))
 				for i, f := range e.Fields {
-					msgs[i] = f.Msg
+					msgs[i] = f.String()
 				}
 				e.Detail = strings.Join(msgs, "; ")
 			}
@@ -180,6 +195,9 @@ type User struct {
 	SiteAdmin []string `json:"site_admin"`
 	Disabled  bool     `json:"disabled"`
 	SiteID    string   `json:"site_id,omitempty"`
+	// ShareLink is set when a user was created without a password: a
+	// one-time link that shows the generated password once.
+	ShareLink *ShareLink `json:"share_link,omitempty"`
 }
 
 // NewUser is the body of POST /users.
