@@ -195,9 +195,11 @@ type User struct {
 	SiteAdmin []string `json:"site_admin"`
 	Disabled  bool     `json:"disabled"`
 	SiteID    string   `json:"site_id,omitempty"`
-	// ShareLink is set when a user was created without a password: a
-	// one-time link that shows the generated password once.
-	ShareLink *ShareLink `json:"share_link,omitempty"`
+	// ShareURL is set when a user was created without a password: a
+	// one-time link that shows the generated password once, until
+	// ShareExpiresAt (RFC 3339).
+	ShareURL       string  `json:"share_url,omitempty"`
+	ShareExpiresAt *string `json:"share_expires_at,omitempty"`
 }
 
 // NewUser is the body of POST /users.
@@ -266,16 +268,27 @@ func pageQuery(size int, token string) string {
 	return "?" + q.Encode()
 }
 
-// Credentials are a new site client's id and its secret, shown once.
+// Credentials are a new site client's id and its secret, shown once; or,
+// when a link was asked for, the id and a one-time link that shows the
+// secret.
 type Credentials struct {
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
+	ClientID       string  `json:"client_id"`
+	ClientSecret   string  `json:"client_secret,omitempty"`
+	ShareURL       string  `json:"share_url,omitempty"`
+	ShareExpiresAt *string `json:"share_expires_at,omitempty"`
 }
 
 // GenerateCredentials creates a new client for a site (its admins only).
 func (c *Client) GenerateCredentials(ctx context.Context, siteID string) (Credentials, error) {
 	var cr Credentials
 	return cr, c.do(ctx, http.MethodPost, "/sites/"+url.PathEscape(siteID)+":generateCredentials", nil, &cr)
+}
+
+// GenerateCredentialsLink creates a new client for a site and returns, in
+// place of its secret, a one-time link that shows it.
+func (c *Client) GenerateCredentialsLink(ctx context.Context, siteID string) (Credentials, error) {
+	var cr Credentials
+	return cr, c.do(ctx, http.MethodPost, "/sites/"+url.PathEscape(siteID)+":generateCredentials?share=true", nil, &cr)
 }
 
 // Health is GET /health.

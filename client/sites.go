@@ -43,6 +43,13 @@ func (c *Client) RotateSecret(ctx context.Context, siteID, clientID string) (Cre
 	return cr, c.do(ctx, http.MethodPost, sitePath(siteID)+"/clients/"+url.PathEscape(clientID)+":rotateSecret", nil, &cr)
 }
 
+// RotateSecretLink is RotateSecret returning, in place of the secret, a
+// one-time link that shows it.
+func (c *Client) RotateSecretLink(ctx context.Context, siteID, clientID string) (Credentials, error) {
+	var cr Credentials
+	return cr, c.do(ctx, http.MethodPost, sitePath(siteID)+"/clients/"+url.PathEscape(clientID)+":rotateSecret?share=true", nil, &cr)
+}
+
 // SiteAdmin is one admin of a site.
 type SiteAdmin struct {
 	Username string `json:"username"`

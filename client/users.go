@@ -5,15 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 )
-
-// ShareLink is a one-time link that shows a generated secret once.
-type ShareLink struct {
-	URL       string `json:"url"`
-	ExpiresAt string `json:"expires_at,omitempty"`
-}
 
 // UserUpdate is the body of PUT /users: Username names the user; every
 // other field that is set replaces the stored one (SiteAdmin replaces the
@@ -45,19 +38,25 @@ func (c *Client) AllUsers(ctx context.Context) ([]User, error) {
 	return all(ctx, c.ListUsers)
 }
 
-// GetUser finds one user by exact username among ListUsers (runtime admins
-// only). A missing user is an *Error with status 404.
+// GetUser returns one user (runtime admins only).
 func (c *Client) GetUser(ctx context.Context, username string) (User, error) {
-	users, err := c.AllUsers(ctx)
-	if err != nil {
-		return User{}, err
-	}
-	for _, u := range users {
-		if u.Username == username {
-			return u, nil
-		}
-	}
-	return User{}, &Error{Status: http.StatusNotFound, Detail: "No user named " + strconv.Quote(username)}
+	var u User
+	return u, c.do(ctx, http.MethodGet, "/admin/users/"+url.PathEscape(username), nil, &u)
+}
+
+// PasswordReset is the answer of ResetPassword.
+type PasswordReset struct {
+	Username       string  `json:"username"`
+	ShareURL       string  `json:"share_url"`
+	ShareExpiresAt *string `json:"share_expires_at"`
+}
+
+// ResetPassword gives a user a new generated password and returns a
+// one-time link that shows it (runtime admins only). The user's earlier
+// tokens stop working.
+func (c *Client) ResetPassword(ctx context.Context, username string) (PasswordReset, error) {
+	var r PasswordReset
+	return r, c.do(ctx, http.MethodPost, "/users/"+url.PathEscape(username)+":resetPassword", nil, &r)
 }
 
 // PasswordChange is the body of POST /users/me:changePassword.
@@ -66,22 +65,27 @@ type PasswordChange struct {
 	NewPassword     string `json:"new_password"`
 }
 
-// ChangePassword changes the logged-in user's password; the server refuses
-// tokens issued before the change, so log in again afterwards.
-func (c *Client) ChangePassword(ctx context.Context, current, next string) error {
-	return c.do(ctx, http.MethodPost, "/users/me:changePassword", PasswordChange{CurrentPassword: current, NewPassword: next}, nil)
+// ChangePassword changes the logged-in user's password. The server refuses
+// tokens issued before the change and answers with a fresh one, which the
+// client keeps.
+func (c *Client) ChangePassword(ctx context.Context, current, next string) (Token, error) {
+	var tok Token
+	if err := c.do(ctx, http.MethodPost, "/users/me:changePassword", PasswordChange{CurrentPassword: current, NewPassword: next}, &tok); err != nil {
+		return Token{}, err
+	}
+	c.Token = tok.AccessToken
+	return tok, nil
 }
 
 // Shared is what a one-time link shows, once.
 type Shared struct {
-	// Kind says what the secret is, such as "password" or "client_secret".
-	Kind      string `json:"kind,omitempty"`
-	Username  string `json:"username,omitempty"`
-	ClientID  string `json:"client_id,omitempty"`
-	SiteID    string `json:"site_id,omitempty"`
-	Password  string `json:"password,omitempty"`
-	Secret    string `json:"client_secret,omitempty"`
-	ExpiresAt string `json:"expires_at,omitempty"`
+	// Kind says what the secret is: a user's password or a client secret.
+	Kind         string `json:"kind"`
+	Username     string `json:"username,omitempty"`
+	Password     string `json:"password,omitempty"`
+	SiteID       string `json:"site_id,omitempty"`
+	ClientID     string `json:"client_id,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
 }
 
 // OpenShare opens a one-time link: a full URL (whose own server is asked,

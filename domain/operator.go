@@ -11,9 +11,9 @@ import (
 // works on the database directly ("nmdc-runtime admin ..."), for instance
 // to let a locked-out runtime admin back in. No HTTP route reaches them.
 
-// ResetPassword sets a user's password and revokes every token issued
+// OperatorResetPassword sets a user's password and revokes every token issued
 // before now. With enable it also re-enables a disabled user.
-func (s *Service) ResetPassword(ctx context.Context, username, password string, enable bool) (User, error) {
+func (s *Service) OperatorResetPassword(ctx context.Context, username, password string, enable bool) (User, error) {
 	if fe := ValidatePassword("password", password); fe != nil {
 		return User{}, InvalidFields(*fe)
 	}
@@ -26,9 +26,9 @@ func (s *Service) ResetPassword(ctx context.Context, username, password string, 
 		return User{}, err
 	}
 	u.PasswordHash = hash
-	// A token's iat has whole seconds: cut at the start of this second so
-	// that a login right after the reset is not refused.
-	u.TokensValidAfter = s.now().Truncate(time.Second)
+	// A token's iat has whole seconds: cut at the next whole second so
+	// that every token issued up to now falls before it.
+	u.TokensValidAfter = s.now().Truncate(time.Second).Add(time.Second)
 	if enable {
 		u.Disabled = false
 	}
@@ -38,10 +38,10 @@ func (s *Service) ResetPassword(ctx context.Context, username, password string, 
 	return u, nil
 }
 
-// CreateAdmin creates a runtime admin (an admin of AdminSiteID). On a
+// OperatorCreateAdmin creates a runtime admin (an admin of AdminSiteID). On a
 // database without users it bootstraps, as the first start of the server
 // does. Conflict when the username, or a look-alike of it, exists.
-func (s *Service) CreateAdmin(ctx context.Context, username, password string) (User, error) {
+func (s *Service) OperatorCreateAdmin(ctx context.Context, username, password string) (User, error) {
 	var fields []FieldError
 	for _, fe := range []*FieldError{ValidateUsername(username), ValidatePassword("password", password)} {
 		if fe != nil {

@@ -45,6 +45,8 @@ var clientCommands = map[string]func(*cli, []string) error{
 	"users update":           cmdUsersUpdate,
 	"users disable":          cmdUsersDisable,
 	"users enable":           cmdUsersEnable,
+	"users reset-password":   cmdUsersResetPassword,
+	"password":               cmdPassword,
 	"sites create":           cmdSitesCreate,
 	"sites list":             cmdSitesList,
 	"sites show":             cmdSitesShow,

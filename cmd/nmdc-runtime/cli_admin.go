@@ -102,7 +102,7 @@ func adminResetPassword(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := svc.ResetPassword(c.ctx, pos[0], pw, *enable)
+	u, err := svc.OperatorResetPassword(c.ctx, pos[0], pw, *enable)
 	if err != nil {
 		return operatorError(err)
 	}
@@ -132,7 +132,7 @@ func adminCreateAdmin(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := svc.CreateAdmin(c.ctx, pos[0], pw)
+	u, err := svc.OperatorCreateAdmin(c.ctx, pos[0], pw)
 	if err != nil {
 		return operatorError(err)
 	}

@@ -175,3 +175,46 @@ func cmdToken(c *cli, args []string) error {
 	fmt.Fprintln(c.stdout, t.AccessToken)
 	return nil
 }
+
+func cmdPassword(c *cli, args []string) error {
+	fs := c.flags("password", "", "Change your own password. You are asked for the current and the new one (or they are\n"+
+		"read from the first two lines of stdin). Your other tokens stop working; the saved one is renewed.")
+	if _, err := c.parse(fs, args); err != nil {
+		return err
+	}
+	cl, err := c.authed()
+	if err != nil {
+		return err
+	}
+	st, err := c.tokens()
+	if err != nil {
+		return err
+	}
+	saved, err := st.load(cl.BaseURL)
+	if err != nil {
+		return err
+	}
+	if saved.Username == "" {
+		return fmt.Errorf("logged in as %s: a site client has a secret, not a password (its site's admins rotate it)", saved.who())
+	}
+	current, err := c.secrets.read("current password of " + saved.Username)
+	if err != nil {
+		return err
+	}
+	next, err := c.secrets.readNew("new password")
+	if err != nil {
+		return err
+	}
+	tok, err := cl.ChangePassword(c.ctx, current, next)
+	if err != nil {
+		return apiError(err)
+	}
+	saved.AccessToken = tok.AccessToken
+	if tok.ExpiresIn > 0 {
+		saved.ExpiresAt = time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second).UTC().Truncate(time.Second)
+	}
+	if _, err := st.save(saved); err != nil {
+		return fmt.Errorf("the password is changed, but saving the new token failed (log in again): %w", err)
+	}
+	return c.done(map[string]any{"username": saved.Username, "password_changed": true}, "Changed the password of %s; tokens issued before now no longer work.\n", saved.Username)
+}

@@ -26,7 +26,7 @@ func cmdShareOpen(c *cli, args []string) error {
 	var pairs [][2]string
 	for _, p := range [][2]string{
 		{"username", s.Username}, {"password", s.Password},
-		{"site", s.SiteID}, {"client_id", s.ClientID}, {"client_secret", s.Secret},
+		{"site", s.SiteID}, {"client_id", s.ClientID}, {"client_secret", s.ClientSecret},
 	} {
 		if p[1] != "" {
 			pairs = append(pairs, p)

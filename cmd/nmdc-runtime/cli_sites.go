@@ -142,6 +142,13 @@ func (c *cli) showCredentials(cr client.Credentials, siteID string) error {
 	if c.json {
 		return c.printJSON(cr)
 	}
+	if cr.ClientSecret == "" {
+		if err := c.fields([2]string{"client_id", cr.ClientID}); err != nil {
+			return err
+		}
+		c.printShareLink(cr.ShareURL, cr.ShareExpiresAt, "the secret of client "+cr.ClientID+" of site "+siteID)
+		return nil
+	}
 	if err := c.fields([2]string{"client_id", cr.ClientID}, [2]string{"client_secret", cr.ClientSecret}); err != nil {
 		return err
 	}
@@ -152,6 +159,7 @@ func (c *cli) showCredentials(cr client.Credentials, siteID string) error {
 func cmdSiteClientsGenerate(c *cli, args []string) error {
 	fs := c.flags("sites clients generate", "SITE_ID",
 		"Generate credentials for a new client of a site (that site's admins only).\nThe secret is printed once.")
+	link := fs.Bool("link", false, "print a one-time link that shows the secret, in place of the secret")
 	pos, err := c.parse(fs, args, "SITE_ID")
 	if err != nil {
 		return err
@@ -160,7 +168,11 @@ func cmdSiteClientsGenerate(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	cr, err := cl.GenerateCredentials(c.ctx, pos[0])
+	generate := cl.GenerateCredentials
+	if *link {
+		generate = cl.GenerateCredentialsLink
+	}
+	cr, err := generate(c.ctx, pos[0])
 	if err != nil {
 		return apiError(err)
 	}
@@ -194,6 +206,7 @@ func cmdSiteClientsList(c *cli, args []string) error {
 func cmdSiteClientsRotate(c *cli, args []string) error {
 	fs := c.flags("sites clients rotate", "SITE_ID CLIENT_ID",
 		"Give a site's client a new generated secret (that site's admins only). The new secret is\nprinted once; tokens issued with the old one stop working.")
+	link := fs.Bool("link", false, "print a one-time link that shows the new secret, in place of the secret")
 	pos, err := c.parse(fs, args, "SITE_ID", "CLIENT_ID")
 	if err != nil {
 		return err
@@ -202,7 +215,11 @@ func cmdSiteClientsRotate(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	cr, err := cl.RotateSecret(c.ctx, pos[0], pos[1])
+	rotate := cl.RotateSecret
+	if *link {
+		rotate = cl.RotateSecretLink
+	}
+	cr, err := rotate(c.ctx, pos[0], pos[1])
 	if err != nil {
 		return apiError(err)
 	}

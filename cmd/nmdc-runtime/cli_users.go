@@ -53,19 +53,44 @@ func cmdUsersCreate(c *cli, args []string) error {
 	if err := c.showUser(u); err != nil {
 		return err
 	}
-	c.printShareLink(u.ShareLink, "the password of "+u.Username)
+	c.printShareLink(u.ShareURL, u.ShareExpiresAt, "the password of "+u.Username)
 	return nil
 }
 
-func (c *cli) printShareLink(l *client.ShareLink, what string) {
-	if l == nil || l.URL == "" {
+// printShareLink shows a one-time link and how to open it.
+func (c *cli) printShareLink(link string, expires *string, what string) {
+	if link == "" {
 		return
 	}
 	fmt.Fprintf(c.stdout, "\nOne-time link to %s (it opens once", what)
-	if l.ExpiresAt != "" {
-		fmt.Fprintf(c.stdout, ", until %s", l.ExpiresAt)
+	if expires != nil && *expires != "" {
+		fmt.Fprintf(c.stdout, ", until %s", *expires)
 	}
-	fmt.Fprintf(c.stdout, "):\n\n    %s\n\nOpen it with: nmdc-runtime share open LINK\n", l.URL)
+	fmt.Fprintf(c.stdout, "):\n\n    %s\n\nSend it to its owner, who opens it in a browser or with:\n    nmdc-runtime share open LINK\n", link)
+}
+
+func cmdUsersResetPassword(c *cli, args []string) error {
+	fs := c.flags("users reset-password", "USERNAME",
+		"Give a user a new generated password (runtime admins only) and print a one-time link that\n"+
+			"shows it once. The user's earlier tokens stop working.")
+	pos, err := c.parse(fs, args, "USERNAME")
+	if err != nil {
+		return err
+	}
+	cl, err := c.authed()
+	if err != nil {
+		return err
+	}
+	r, err := cl.ResetPassword(c.ctx, pos[0])
+	if err != nil {
+		return apiError(err)
+	}
+	if c.json {
+		return c.printJSON(r)
+	}
+	fmt.Fprintf(c.stdout, "Reset the password of %s.\n", r.Username)
+	c.printShareLink(r.ShareURL, r.ShareExpiresAt, "the new password of "+r.Username)
+	return nil
 }
 
 func cmdUsersList(c *cli, args []string) error {

@@ -38,17 +38,20 @@ Client commands (they talk to the server at --url):
   nmdc-runtime logout                               forget the saved token
   nmdc-runtime whoami                               show who is logged in
   nmdc-runtime token                                print the bearer token, e.g. for curl
+  nmdc-runtime password                             change your own password
   nmdc-runtime users create USERNAME [flags]        create a user; prints a one-time link to its password
   nmdc-runtime users list                           list users
   nmdc-runtime users show USERNAME                  show a user
   nmdc-runtime users update USERNAME [flags]        change email, full name, sites or password
   nmdc-runtime users disable|enable USERNAME        disable or re-enable a user
+  nmdc-runtime users reset-password USERNAME        new generated password, shown by a one-time link
   nmdc-runtime sites create SITE_ID                 create a site; you become its admin
   nmdc-runtime sites list                           list sites
   nmdc-runtime sites show SITE_ID                   show a site
   nmdc-runtime sites admins list SITE_ID            list a site's admins
   nmdc-runtime sites admins add|remove SITE_ID USERNAME
-  nmdc-runtime sites clients generate SITE_ID       new site client credentials (secret shown once)
+  nmdc-runtime sites clients generate SITE_ID       new site client credentials (secret shown once;
+                                                    --link: a one-time link to it instead)
   nmdc-runtime sites clients list SITE_ID           list a site's clients
   nmdc-runtime sites clients rotate SITE_ID CLIENT_ID
   nmdc-runtime sites clients delete SITE_ID CLIENT_ID
