@@ -255,13 +255,22 @@ func (c *Client) ListSites(ctx context.Context, pageSize int, pageToken string) 
 }
 
 func pageQuery(size int, token string) string {
-	q := url.Values{}
+	return encodeQuery(addPage(url.Values{}, size, token))
+}
+
+// addPage adds max_page_size and page_token to q when they are set.
+func addPage(q url.Values, size int, token string) url.Values {
 	if size > 0 {
 		q.Set("max_page_size", strconv.Itoa(size))
 	}
 	if token != "" {
 		q.Set("page_token", token)
 	}
+	return q
+}
+
+// encodeQuery is "?" and the encoded query, or "" for none.
+func encodeQuery(q url.Values) string {
 	if len(q) == 0 {
 		return ""
 	}

@@ -52,6 +52,7 @@ func (c *Client) RotateSecretLink(ctx context.Context, siteID, clientID string) 
 
 // SiteAdmin is one admin of a site.
 type SiteAdmin struct {
+	SiteID   string `json:"site_id,omitempty"`
 	Username string `json:"username"`
 }
 
@@ -64,7 +65,7 @@ func (c *Client) ListSiteAdmins(ctx context.Context, siteID string) ([]SiteAdmin
 
 // AddSiteAdmin makes a user an admin of a site (that site's admins only).
 func (c *Client) AddSiteAdmin(ctx context.Context, siteID, username string) error {
-	return c.do(ctx, http.MethodPost, sitePath(siteID)+"/admins", SiteAdmin{Username: username}, nil)
+	return c.do(ctx, http.MethodPost, sitePath(siteID)+"/admins", map[string]string{"username": username}, nil)
 }
 
 // RemoveSiteAdmin removes a user from a site's admins; the last admin of a
