@@ -279,7 +279,7 @@ func (l *listFlag) String() string {
 
 func (l *listFlag) Set(s string) error {
 	if !l.set {
-		*l.vals = nil // the first use replaces the default
+		*l.vals = []string{} // the first use replaces the default; "" clears
 		l.set = true
 	}
 	for _, v := range strings.Split(s, ",") {
