@@ -90,12 +90,12 @@ func (s *secretReader) readNew(what string) (string, error) {
 		return "", err
 	}
 	if _, ok := s.terminal(); ok {
-		again, err := s.read(what + " again")
+		again, err := s.read(what + " (again)")
 		if err != nil {
 			return "", err
 		}
 		if again != v {
-			return "", fmt.Errorf("the two %ss differ; nothing was changed", what)
+			return "", fmt.Errorf("the %s and its repetition differ; nothing was changed", what)
 		}
 	}
 	return v, nil
