@@ -42,10 +42,11 @@ func (f FieldError) String() string {
 			loc = append(loc, s)
 		}
 	}
-	if len(loc) == 0 {
+	name := strings.Join(loc, ".")
+	if name == "" || strings.HasPrefix(f.Msg, name+":") {
 		return f.Msg
 	}
-	return strings.Join(loc, ".") + ": " + f.Msg
+	return name + ": " + f.Msg
 }
 
 // Error is a non-2xx response.

@@ -21,7 +21,8 @@ const adminUsage = `Usage:
 
 Offline commands that work on the database directly, for an operator whose
 runtime admin is locked out. The password is asked for, or read from the
-first line of stdin. A running server sees the change at once.
+first line of stdin. A running server sees the change within its
+--auth-cache-ttl (one second by default).
 `
 
 // runAdmin runs "nmdc-runtime admin ...".
