@@ -42,11 +42,14 @@ func (f FieldError) String() string {
 			loc = append(loc, s)
 		}
 	}
-	name := strings.Join(loc, ".")
-	if name == "" || strings.HasPrefix(f.Msg, name+":") {
+	if len(loc) == 0 {
 		return f.Msg
 	}
-	return name + ": " + f.Msg
+	// Many messages already start with the field's name.
+	if rest, ok := strings.CutPrefix(f.Msg, loc[0]); ok && (rest == "" || strings.ContainsAny(rest[:1], ": .[")) {
+		return f.Msg
+	}
+	return strings.Join(loc, ".") + ": " + f.Msg
 }
 
 // Error is a non-2xx response.

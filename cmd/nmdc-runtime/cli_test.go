@@ -183,7 +183,7 @@ func TestCLIErrors(t *testing.T) {
 		{name: "not a runtime admin", login: [2]string{"bob", testPassword}, stdin: "some-password\n", args: []string{"users", "create", "eve", "--with-password"}, wantCode: 1, wantErr: "403 Forbidden: Only runtime administrators"},
 		{name: "duplicate site", login: [2]string{testAdmin, testAdminPW}, args: []string{"sites", "create", "nmdc-runtime-useradmin"}, wantCode: 1, wantErr: `409 Conflict: site "nmdc-runtime-useradmin" already exists`},
 		{name: "invalid site id", login: [2]string{testAdmin, testAdminPW}, args: []string{"sites", "create", "--", ".hidden"}, wantCode: 1, wantErr: "422 Unprocessable Entity: id: a site id must be"},
-		{name: "short password", login: [2]string{testAdmin, testAdminPW}, stdin: "short\n", args: []string{"users", "create", "eve", "--with-password"}, wantCode: 1, wantErr: "password: password must be at least 8 characters"},
+		{name: "short password", login: [2]string{testAdmin, testAdminPW}, stdin: "short\n", args: []string{"users", "create", "eve", "--with-password"}, wantCode: 1, wantErr: "422 Unprocessable Entity: password must be at least 8 characters"},
 		{name: "unknown site", args: []string{"sites", "show", "nope"}, wantCode: 1, wantErr: "404 Not Found"},
 		{name: "not that site's admin", login: [2]string{"bob", testPassword}, args: []string{"sites", "clients", "generate", "nmdc-runtime-useradmin"}, wantCode: 1, wantErr: `403 Forbidden: Only admins of site "nmdc-runtime-useradmin"`},
 		{name: "missing argument", args: []string{"sites", "show"}, wantCode: 2, wantErr: "sites show: missing SITE_ID", wantOut: "Usage: nmdc-runtime sites show SITE_ID"},
