@@ -71,12 +71,12 @@ func (a adminFlags) openService(ctx context.Context) (*domain.Service, func() er
 	if err != nil || cost < 4 || cost > 31 {
 		return nil, nil, &usageError{fmt.Sprintf("bcrypt cost %q: must be an integer from 4 to 31", a.bcryptCost)}
 	}
-	if !strings.Contains(a.database, "://") {
+	if !isPostgresURL(a.database) {
 		if _, err := os.Stat(a.database); errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fmt.Errorf("no database at %s: pass --database (or NMDC_RUNTIME_DATABASE) as given to \"serve\"", a.database)
 		}
 	}
-	store, err := openStore(ctx, a.database)
+	store, err := openStore(ctx, serveConfig{Database: a.database})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open database: %w", err)
 	}
