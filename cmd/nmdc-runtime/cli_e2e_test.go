@@ -13,21 +13,6 @@ import (
 	"github.com/nmdc-runtime/server/client"
 )
 
-// buildBinary builds the nmdc-runtime binary into a temp dir.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go tool is needed to build the binary: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "nmdc-runtime")
-	cmd := exec.CommandContext(t.Context(), goTool, "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // binEnv runs the built binary as a person would, with a home directory
 // of its own.
 type binEnv struct {
@@ -82,7 +67,7 @@ func (b *binEnv) ok(stdin string, args ...string) string {
 // site logs in as its client.
 func TestCLIBinaryTutorial(t *testing.T) {
 	ts := startTest(t)
-	bin := buildBinary(t)
+	bin := buildServer(t) // the one binary: serve and the client commands
 	admin := newBinEnv(t, bin, ts.URL)
 	alice := newBinEnv(t, bin, ts.URL)
 	robot := newBinEnv(t, bin, ts.URL)
