@@ -7,15 +7,32 @@ import (
 	"testing"
 
 	"github.com/nmdc-runtime/server/client"
+	"github.com/nmdc-runtime/server/postgres/pgtest"
 )
 
 // TestCLIAdminOffline resets a password and creates an admin on the
 // database of a running server, as an operator whose admin is locked out.
 func TestCLIAdminOffline(t *testing.T) {
+	testCLIAdminOffline(t, "")
+}
+
+// TestCLIAdminOfflineOnPostgres does the same on PostgreSQL. Without
+// RUNTIME_TEST_POSTGRES_DSN it skips (fails under CI=true).
+func TestCLIAdminOfflineOnPostgres(t *testing.T) {
+	testCLIAdminOffline(t, pgtest.FreshSchema(t, pgtest.BaseDSN(t)))
+}
+
+// testCLIAdminOffline runs on database, or on a SQLite file when empty.
+func testCLIAdminOffline(t *testing.T, database string) {
 	// The offline commands write to the database behind the server's back,
 	// as another instance would; without the auth cache the server sees
 	// the change at the next request (with it, within its TTL).
-	ts := startTest(t, func(c *serveConfig) { c.AuthCacheTTL = 0 })
+	ts := startTest(t, func(c *serveConfig) {
+		c.AuthCacheTTL = 0
+		if database != "" {
+			c.Database = database
+		}
+	})
 	ctx := t.Context()
 	old := mustAdmin(t, ts)
 	mustCreateUser(t, old, "bob")
