@@ -2,7 +2,7 @@ package domain
 
 import (
 	"context"
-	"time"
+	"fmt"
 
 	"github.com/nmdc-runtime/server/auth"
 )
@@ -26,19 +26,20 @@ func (s *Service) OperatorResetPassword(ctx context.Context, username, password 
 		return User{}, err
 	}
 	u.PasswordHash = hash
-	// A token's iat has whole seconds: cut at the next whole second so
-	// that every token issued up to now falls before it.
-	u.TokensValidAfter = s.now().Truncate(time.Second).Add(time.Second)
+	u.TokensValidAfter = revocationCutoff(s.now(), u.TokensValidAfter)
 	if enable {
 		u.Disabled = false
 	}
 	if err := s.Store.UpdateUser(ctx, u); err != nil {
 		return User{}, err
 	}
+	s.forgetUser(u.Username)
 	return u, nil
 }
 
-// OperatorCreateAdmin creates a runtime admin (an admin of AdminSiteID). On a
+// OperatorCreateAdmin creates a runtime admin (an admin of AdminSiteID)
+// holding every allowance, as the bootstrap admin does, so that it can
+// also grant allowances again when their last holder is locked out. On a
 // database without users it bootstraps, as the first start of the server
 // does. Conflict when the username, or a look-alike of it, exists.
 func (s *Service) OperatorCreateAdmin(ctx context.Context, username, password string) (User, error) {
@@ -63,6 +64,11 @@ func (s *Service) OperatorCreateAdmin(ctx context.Context, username, password st
 	}
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		return User{}, err
+	}
+	for _, action := range AllActions {
+		if err := s.Store.CreateAllowance(ctx, Allowance{Username: username, Action: action}); err != nil && !IsKind(err, Conflict) {
+			return u, fmt.Errorf("created %s, but granting the allowance %q failed: %w", username, action, err)
+		}
 	}
 	return u, nil
 }

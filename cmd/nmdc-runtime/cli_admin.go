@@ -116,7 +116,7 @@ func adminResetPassword(c *cli, args []string) error {
 
 func adminCreateAdmin(c *cli, args []string) error {
 	var a adminFlags
-	fs := c.adminFlagSet("admin create-admin", "Create a runtime admin: a user who administers site "+domain.AdminSiteID+".", &a)
+	fs := c.adminFlagSet("admin create-admin", "Create a runtime admin: a user who administers site "+domain.AdminSiteID+"\nand holds every allowance.", &a)
 	pos, err := c.parse(fs, args, "USERNAME")
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ func adminCreateAdmin(c *cli, args []string) error {
 	if err != nil {
 		return operatorError(err)
 	}
-	fmt.Fprintf(c.stdout, "Created runtime admin %s (an admin of site %s).\n", u.Username, domain.AdminSiteID)
+	fmt.Fprintf(c.stdout, "Created runtime admin %s (an admin of site %s, holding every allowance).\n", u.Username, domain.AdminSiteID)
 	return nil
 }
 

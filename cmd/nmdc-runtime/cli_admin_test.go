@@ -85,6 +85,14 @@ func testCLIAdminOffline(t *testing.T, database string) {
 		t.Errorf("the new admin: %+v, %v", me, err)
 	}
 	mustCreateUser(t, root, "carol")
+	actions, err := root.AllowanceActions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := root.ListAllowances(ctx, client.Allowance{Username: "root"}, 100, "")
+	if err != nil || len(held.Resources) != len(actions) {
+		t.Errorf("the new admin holds %+v (%v); want every one of %v", held.Resources, err, actions)
+	}
 
 	tests := []struct {
 		name, stdin string

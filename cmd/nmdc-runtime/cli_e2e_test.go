@@ -63,15 +63,15 @@ func (b *binEnv) ok(stdin string, args ...string) string {
 
 // TestCLIBinaryTutorial runs the users' tutorial through the built binary,
 // each person with a home of their own: the admin logs in and creates a
-// user; the user logs in, creates a site and generates credentials; the
-// site logs in as its client.
+// user, who gets a one-time link to her password; she opens it, logs in,
+// creates a site and generates credentials; automation logs in as the
+// site client; then she deletes the client and its token stops working.
 func TestCLIBinaryTutorial(t *testing.T) {
 	ts := startTest(t)
 	bin := buildServer(t) // the one binary: serve and the client commands
 	admin := newBinEnv(t, bin, ts.URL)
 	alice := newBinEnv(t, bin, ts.URL)
 	robot := newBinEnv(t, bin, ts.URL)
-	const alicePW = "a long passphrase of alice's"
 
 	// 1. The runtime admin logs in; the token lands in a 0600 file.
 	admin.ok(testAdminPW+"\n", "login", testAdmin)
@@ -83,14 +83,28 @@ func TestCLIBinaryTutorial(t *testing.T) {
 		t.Fatalf("token file: %v, %v; want mode 0600", fi.Mode(), err)
 	}
 
-	// 2. The admin creates a user who administers a site.
-	out := admin.ok(alicePW+"\n", "users", "create", "alice_the_admin", "--with-password", "--site-admin", "alice-laptop")
-	if !strings.Contains(out, "Created user alice_the_admin.") {
-		t.Errorf("users create said:\n%s", out)
+	// 2. The admin creates a user without a password: the server makes one
+	// and answers with a one-time link to it.
+	out := admin.ok("", "users", "create", "alice_the_admin", "--site-admin", "alice-laptop")
+	link := ""
+	for _, line := range strings.Split(out, "\n") {
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, ts.URL+"/share/") {
+			link = l
+		}
+	}
+	if !strings.Contains(out, "Created user alice_the_admin.") || link == "" {
+		t.Fatalf("users create said:\n%s", out)
 	}
 
-	// 3. The user logs in and sees the sites she administers.
-	alice.ok(alicePW+"\n", "login", "alice_the_admin")
+	// 3. She opens the link (once only) and logs in with the password.
+	var shared client.Shared
+	if err := json.Unmarshal([]byte(alice.ok("", "share", "open", link, "--json")), &shared); err != nil || shared.Username != "alice_the_admin" || len(shared.Password) < 16 {
+		t.Fatalf("share open: %+v, %v", shared, err)
+	}
+	if _, errOut, code := alice.run("", "share", "open", link); code != 1 || !strings.Contains(errOut, "410 Gone") {
+		t.Errorf("second share open: exit %d, stderr %q", code, errOut)
+	}
+	alice.ok(shared.Password+"\n", "login", "alice_the_admin")
 	var me client.User
 	if err := json.Unmarshal([]byte(alice.ok("", "whoami", "--json")), &me); err != nil || me.Username != "alice_the_admin" || len(me.SiteAdmin) != 1 || me.SiteAdmin[0] != "alice-laptop" {
 		t.Fatalf("alice whoami = %+v, %v", me, err)
@@ -130,9 +144,23 @@ func TestCLIBinaryTutorial(t *testing.T) {
 		t.Errorf("missing argument: exit %d, stderr %q", code, errOut)
 	}
 
+	// 6. She lists the site's clients and deletes this one; its token
+	// stops working at once.
+	if out := alice.ok("", "sites", "clients", "list", "alice-lab"); !strings.Contains(out, cr.ClientID) || !strings.Contains(out, "alice_the_admin") {
+		t.Errorf("clients list:\n%s", out)
+	}
+	alice.ok("", "sites", "clients", "delete", "alice-lab", cr.ClientID)
+	_, errOut, code = robot.run("", "whoami")
+	if code != 1 || !strings.Contains(errOut, "401 Unauthorized") || !strings.Contains(errOut, "no longer exists") {
+		t.Errorf("whoami with a deleted client's token: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := c.Me(t.Context()); client.StatusOf(err) != 401 {
+		t.Errorf("the deleted client's token over HTTP: %v, want 401", err)
+	}
+
 	// Nothing secret reached the server's log.
 	logs := ts.logs.String() + ts.stdout.String()
-	for name, secret := range map[string]string{"admin password": testAdminPW, "user password": alicePW, "client secret": cr.ClientSecret, "client token": tok} {
+	for name, secret := range map[string]string{"admin password": testAdminPW, "user password": shared.Password, "client secret": cr.ClientSecret, "client token": tok, "share link": strings.TrimPrefix(link, ts.URL+"/share/")} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the server log contains the %s", name)
 		}
