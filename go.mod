@@ -12,6 +12,7 @@ require (
 	github.com/jackc/puddle/v2 v2.2.4
 	golang.org/x/crypto v0.59.0
 	golang.org/x/oauth2 v0.38.0
+	golang.org/x/term v0.48.0
 	golang.org/x/text v0.44.0
 	modernc.org/sqlite v1.62.0
 )
