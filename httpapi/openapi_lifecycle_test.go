@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"io"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -192,6 +194,25 @@ func TestLifecycleResponsesMatchOpenAPI(t *testing.T) {
 	} {
 		run(s)
 	}
+
+	// Several Authorization headers: a 400 that every operation with a
+	// login documents.
+	req, err := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/admin/users", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Add("Authorization", asAdmin[1])
+	req.Header.Add("Authorization", asAdmin[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("two Authorization headers: %d %s %v", resp.StatusCode, body, err)
+	}
+	checkResponse(t, doc, "GET", "/admin/users", testResponse{Status: resp.StatusCode, Header: resp.Header, Body: body})
 
 	// Capabilities: none are seeded and the API makes none.
 	if err := store.CreateCapability(t.Context(), domain.Capability{ID: "gpu", Name: "GPU", CreatedAt: time.Now()}); err != nil {
