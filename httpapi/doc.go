@@ -13,12 +13,14 @@
 //     routes() (custom verbs written out, as in
 //     "POST /sites/{site_id}:generateCredentials"). An entry gives the tag,
 //     a summary, Login when a token is needed (this declares the one OAuth2
-//     scheme and adds the 401), the body and response as zero values of
-//     the wire structs, and the error statuses, each a shared response of
-//     errorResponses ("default" covers 500).
+//     scheme and adds the 401, and the 400 for several Authorization
+//     headers), the body and response as zero values of the wire structs
+//     (NoContent when it may also answer 204), and the error statuses, each
+//     a shared response of errorResponses ("default" covers 500).
 //   - schemas: one entry per wire struct, naming it under
 //     components/schemas. Properties, types and nullability come from the
-//     struct by reflection (its json tags, in field order); Fields adds
+//     struct by reflection (its json tags, in field order; an embedded
+//     struct's fields inline, with the Fields of its own entry); Fields adds
 //     descriptions, examples and constraints; Required lists what a request
 //     body needs (responses require every field without omitempty).
 //

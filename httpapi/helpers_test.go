@@ -23,6 +23,14 @@ const (
 // temp dir, with a bootstrapped runtime admin.
 func startTestAPI(t *testing.T) *httptest.Server {
 	t.Helper()
+	srv, _ := startTestAPIStore(t)
+	return srv
+}
+
+// startTestAPIStore is startTestAPI, with its store for what the API
+// cannot create (capabilities).
+func startTestAPIStore(t *testing.T) (*httptest.Server, *sqlite.Store) {
+	t.Helper()
 	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "runtime.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +46,7 @@ func startTestAPI(t *testing.T) *httptest.Server {
 	}
 	srv := httptest.NewServer(New(Config{Service: svc, Version: "test"}))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, store
 }
 
 // testResponse is a response read whole.

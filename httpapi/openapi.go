@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,8 +28,8 @@ const (
 )
 
 var tags = []tagDoc{
-	{Name: tagUsers, Description: "Log in, and manage user accounts."},
-	{Name: tagSites, Description: "Sites own resources; their admins generate site-client credentials that act for the site."},
+	{Name: tagUsers, Description: "Log in; manage user accounts, passwords and allowances; open one-time share links."},
+	{Name: tagSites, Description: "Sites own resources; their admins manage its admins and generate, rotate and delete site-client credentials that act for the site."},
 	{Name: tagSystem, Description: "Health and version of this server."},
 }
 
@@ -59,8 +61,11 @@ type operation struct {
 	// nil for no body.
 	Status   int
 	Response any
-	// Errors lists the error statuses besides 401 (which Login adds)
-	// and 500 (every operation's "default"). Each uses the response of
+	// NoContent, when set, says when the operation also succeeds with
+	// 204 and no body.
+	NoContent string
+	// Errors lists the error statuses besides 400 and 401 (which Login
+	// adds: several Authorization headers, no valid token) and 500 (every operation's "default"). Each uses the response of
 	// errorResponses unless ErrorResponses names another.
 	Errors         []int
 	ErrorResponses map[int]string
@@ -97,19 +102,125 @@ var operations = []operation{
 		Errors: []int{503},
 	},
 	{
+		Route: "POST /users/me:changePassword", ID: "changePassword", Tag: tagUsers, Login: true,
+		Summary: "Change my password",
+		Description: "A logged-in user (not a site client) sets a new password, giving the current one. " +
+			"Every token issued before is refused from now on, on every device; the answer is a fresh token " +
+			"(as from `POST /token`) so that you stay logged in: use it from now on.\n\n" +
+			"403 when `current_password` is wrong (nothing is changed) or when called by a site client, " +
+			"which rotates its secret instead.",
+		Body:   changePasswordIn{},
+		Status: 200, Response: tokenResponse{},
+		Errors: append([]int{403, 503}, jsonBodyErrors...),
+	},
+	{
 		Route: "POST /users", ID: "createUser", Tag: tagUsers, Login: true,
-		Summary:     "Create a user",
-		Description: "Runtime administrators only (admins of site `" + domain.AdminSiteID + "`).",
-		Body:        userIn{},
-		Status:      201, Response: userOut{},
+		Summary: "Create a user",
+		Description: "Runtime administrators only (admins of site `" + domain.AdminSiteID + "`).\n\n" +
+			"Leave out `password` to have the server generate one: the answer then adds `share_url`, " +
+			"a one-time link that shows the password to whoever opens it first, until `share_expires_at`. " +
+			"Send the link to the new user instead of a password.",
+		Body:   userIn{},
+		Status: 201, Response: createdUserOut{},
 		Errors: append([]int{403, 409, 503}, jsonBodyErrors...),
 	},
 	{
+		Route: "PUT /users", ID: "updateUser", Tag: tagUsers, Login: true,
+		Summary: "Update a user",
+		Description: "Runtime administrators only. Names the user by `username` and changes only the fields " +
+			"the body gives: an absent or `null` field stays as it is, `\"\"` clears `email` or `full_name`, " +
+			"and `site_admin` replaces the whole list.\n\n" +
+			"Disabling a user or setting a password refuses every token the user holds. " +
+			"409 when you would disable yourself or drop your own `" + domain.AdminSiteID + "` right: " +
+			"ask another runtime admin.",
+		Body:   userUpdateIn{},
+		Status: 200, Response: userOut{},
+		Errors: append([]int{403, 404, 409, 503}, jsonBodyErrors...),
+	},
+	{
+		Route: "GET /admin/users", ID: "listUsers", Tag: tagUsers, Login: true,
+		Summary:     "List users",
+		Description: "Runtime administrators only. One page of users, ordered by username.",
+		Query:       pageQuery,
+		Status:      200, Response: listOut[userOut]{},
+		Errors: []int{403, 422, 503},
+	},
+	{
+		Route: "GET /admin/users/{username}", ID: "getUser", Tag: tagUsers, Login: true,
+		Summary:     "Get a user",
+		Description: "Runtime administrators only.",
+		Status:      200, Response: userOut{},
+		Errors: []int{403, 404, 503},
+	},
+	{
+		Route: "POST /users/{username}:resetPassword", ID: "resetPassword", Tag: tagUsers, Login: true,
+		Summary: "Reset a user's password",
+		Description: "Runtime administrators only, for a user who forgot their password. The server generates " +
+			"a new password, refuses every token the user holds, and answers with `share_url`: a one-time link " +
+			"that shows the new password once, until `share_expires_at`. Send the link to the user, " +
+			"who then changes the password with `POST /users/me:changePassword`.",
+		Status: 200, Response: resetOut{},
+		Errors: []int{403, 404, 503},
+	},
+	{
+		Route: "GET /share/{token}", ID: "openShare", Tag: tagUsers,
+		Summary: "Open a one-time share link",
+		Description: "Shows the password or client secret behind a `share_url`, **once**: afterwards, or once " +
+			"it has expired, the link answers 410 and its secret is erased; ask whoever sent it for a new one. " +
+			"No login is needed: the link itself is the credential, so send it only through a channel you trust " +
+			"(link-preview robots that fetch URLs use it up). 404 means the link never existed: check that it was copied whole.",
+		Status: 200, Response: shareOut{},
+		Errors: []int{404, 410, 503},
+	},
+	{
+		Route: "GET /admin/allowances", ID: "listAllowances", Tag: tagUsers, Login: true,
+		Summary: "List allowances",
+		Description: "Holders of the allowance `" + domain.ActionAdminAllowances + "` only. One page of allowances, " +
+			"ordered by username then action, optionally only those of one user or one action.",
+		Query: append([]*parameter{
+			{Name: "username", Description: "Only the allowances of this user.", Schema: &schema{Type: "string"}},
+			{Name: "action", Description: "Only the allowances of this action.", Schema: &schema{Type: "string", Enum: domain.AllActions}},
+		}, pageQuery...),
+		Status: 200, Response: listOut[allowanceOut]{},
+		Errors: []int{403, 422, 503},
+	},
+	{
+		Route: "POST /admin/allowances", ID: "createAllowance", Tag: tagUsers, Login: true,
+		Summary: "Grant an allowance",
+		Description: "Holders of the allowance `" + domain.ActionAdminAllowances + "` only. Lets an existing user " +
+			"perform an action (`GET /admin/allowances/actions` lists them). 404 when the user does not exist, " +
+			"409 when the user holds it already.",
+		Body:   allowanceIn{},
+		Status: 201, Response: allowanceOut{},
+		Errors: append([]int{403, 404, 409, 503}, jsonBodyErrors...),
+	},
+	{
+		Route: "DELETE /admin/allowances", ID: "deleteAllowance", Tag: tagUsers, Login: true,
+		Summary: "Revoke an allowance",
+		Description: "Holders of the allowance `" + domain.ActionAdminAllowances + "` only. Any action name may be " +
+			"revoked, also one imported from an earlier deployment. 404 when the user does not hold it.",
+		Query: []*parameter{
+			{Name: "username", Required: true, Description: "The user who holds the allowance.", Schema: &schema{Type: "string"}, Example: "bob_the_bioinformatician"},
+			{Name: "action", Required: true, Description: "The action to revoke.", Schema: &schema{Type: "string"}, Example: domain.ActionSubmitJSON},
+		},
+		Status: 204,
+		Errors: []int{403, 404, 422, 503},
+	},
+	{
+		Route: "GET /admin/allowances/actions", ID: "listActions", Tag: tagUsers, Login: true,
+		Summary:     "List the allowance actions",
+		Description: "Holders of the allowance `" + domain.ActionAdminAllowances + "` only. The action names an allowance can grant, sorted.",
+		Status:      200, Response: "ActionList",
+		Errors: []int{403, 503},
+	},
+	{
 		Route: "POST /sites", ID: "createSite", Tag: tagSites, Login: true,
-		Summary:     "Create a site",
-		Description: "Any logged-in user (not a site client) may; the creator becomes an admin of the new site.",
-		Body:        siteIn{},
-		Status:      201, Response: siteOut{},
+		Summary: "Create a site",
+		Description: "Any logged-in user (not a site client) may; the creator becomes an admin of the new site. " +
+			"A site id that a runtime admin granted to other users in advance (in their `site_admin`) is reserved " +
+			"for them: anyone else gets 403.",
+		Body:   siteIn{},
+		Status: 201, Response: siteOut{},
 		Errors: append([]int{403, 409, 503}, jsonBodyErrors...),
 	},
 	{
@@ -126,12 +237,93 @@ var operations = []operation{
 		Errors: []int{404, 503},
 	},
 	{
+		Route: "GET /sites/{site_id}/admins", ID: "listSiteAdmins", Tag: tagSites, Login: true,
+		Summary:     "List a site's admins",
+		Description: "Admins of the site only. Every admin, ordered by username, on one page.",
+		Status:      200, Response: listOut[siteAdminOut]{},
+		Errors: []int{403, 404, 503},
+	},
+	{
+		Route: "POST /sites/{site_id}/admins", ID: "addSiteAdmin", Tag: tagSites, Login: true,
+		Summary: "Add an admin to a site",
+		Description: "Admins of the site only. Makes an existing user an admin of the site: they may then manage " +
+			"its admins and credentials. 404 when the site or the user does not exist, 409 when the user is " +
+			"an admin of the site already.",
+		Body:   siteAdminIn{},
+		Status: 201, Response: siteAdminOut{},
+		Errors: append([]int{403, 404, 409, 503}, jsonBodyErrors...),
+	},
+	{
+		Route: "DELETE /sites/{site_id}/admins/{username}", ID: "removeSiteAdmin", Tag: tagSites, Login: true,
+		Summary: "Remove an admin from a site",
+		Description: "Admins of the site only; an admin may remove themself. 404 when the user is not an admin " +
+			"of the site; 409 for the site's last admin: add another admin first.",
+		Status: 204,
+		Errors: []int{403, 404, 409, 503},
+	},
+	{
 		Route: "POST /sites/{site_id}:generateCredentials", ID: "generateCredentials", Tag: tagSites, Login: true,
 		Summary: "Generate site-client credentials",
-		Description: "Admins of the site only. The `client_secret` is shown in this response only: " +
-			"store it like a password. Log in with these credentials as a **Site client**.",
+		Description: "Admins of the site only. Creates a new site client and answers with its `client_id` and " +
+			"`client_secret`. The secret is shown in this response only: store it like a password. " +
+			"With `share=true` the answer carries `share_url` instead of `client_secret`: a one-time link " +
+			"that shows the secret once, to hand to whoever runs the client.\n\n" +
+			"Log in with these credentials as a **Site client**.",
+		Query:  []*parameter{shareQuery},
 		Status: 200, Response: credentialsOut{},
+		Errors: []int{403, 404, 422, 503},
+	},
+	{
+		Route: "GET /sites/{site_id}/clients", ID: "listSiteClients", Tag: tagSites, Login: true,
+		Summary: "List a site's clients",
+		Description: "Admins of the site only. One page of the site's clients, oldest first; never a secret. " +
+			"`last_used_at` tells which clients still log in.",
+		Query:  pageQuery,
+		Status: 200, Response: listOut[siteClientOut]{},
+		Errors: []int{403, 404, 422, 503},
+	},
+	{
+		Route: "POST /sites/{site_id}/clients/{client_id}:rotateSecret", ID: "rotateSecret", Tag: tagSites, Login: true,
+		Summary: "Rotate a site client's secret",
+		Description: "Admins of the site only, for instance when a secret may have leaked. The client gets a new " +
+			"generated secret, shown in this response only (or, with `share=true`, through a one-time `share_url`); " +
+			"its old secret and every token it holds stop working at once. Update wherever the client runs.",
+		Query:  []*parameter{shareQuery},
+		Status: 200, Response: credentialsOut{},
+		Errors: []int{403, 404, 422, 503},
+	},
+	{
+		Route: "DELETE /sites/{site_id}/clients/{client_id}", ID: "deleteSiteClient", Tag: tagSites, Login: true,
+		Summary: "Delete a site client",
+		Description: "Admins of the site only. The client can no longer log in, and its tokens stop working at once. " +
+			"404 when the site has no such client.",
+		Status: 204,
 		Errors: []int{403, 404, 503},
+	},
+	{
+		Route: "PATCH /admin/site_clients/{site_client_id}", ID: "setSiteClientSecret", Tag: tagSites, Login: true,
+		Summary: "Set a site client's secret",
+		Description: "Holders of the allowance `" + domain.ActionAdminSiteClients + "` only, for any site's client, " +
+			"as in the existing deployment. Sets a chosen `secret`; the client's earlier tokens are refused. " +
+			"Site admins rather rotate a secret with `:rotateSecret`, which generates a strong one.",
+		Body:   clientSecretIn{},
+		Status: 200, Response: patchedClientOut{},
+		NoContent: "The body changes nothing (`{}` or a `null` secret); the client exists and you may change it.",
+		Errors:    append([]int{403, 404, 503}, jsonBodyErrors...),
+	},
+	{
+		Route: "GET /capabilities", ID: "listCapabilities", Tag: tagSites,
+		Summary:     "List capabilities",
+		Description: "One page of the described capabilities, ordered by id. A site's `capability_ids` may also name ids that none describes.",
+		Query:       pageQuery,
+		Status:      200, Response: listOut[capabilityOut]{},
+		Errors: []int{422, 503},
+	},
+	{
+		Route: "GET /capabilities/{capability_id}", ID: "getCapability", Tag: tagSites,
+		Summary: "Get a capability",
+		Status:  200, Response: capabilityOut{},
+		Errors: []int{404, 503},
 	},
 	{
 		Route: "GET /health", ID: "health", Tag: tagSystem,
@@ -159,7 +351,12 @@ var notInSpec = map[string]string{
 
 // pathParams describes the path parameters by name.
 var pathParams = map[string]*parameter{
-	"site_id": {Description: "The site's id.", Example: "alice-laptop"},
+	"site_id":        {Description: "The site's id.", Example: "alice-laptop"},
+	"username":       {Description: "The user's username.", Example: "bob_the_bioinformatician"},
+	"client_id":      {Description: "The site client's `client_id`.", Example: "sys0q3w8t0f2k7xm9a1"},
+	"site_client_id": {Description: "The site client's `client_id`.", Example: "sys0q3w8t0f2k7xm9a1"},
+	"capability_id":  {Description: "The capability's id.", Example: "gpu"},
+	"token":          {Description: "The last segment of a `share_url`."},
 }
 
 var pageQuery = []*parameter{
@@ -168,6 +365,10 @@ var pageQuery = []*parameter{
 	{Name: "page_token", Description: "`next_page_token` of the previous page; omit for the first page.",
 		Schema: &schema{Type: "string"}},
 }
+
+var shareQuery = &parameter{Name: "share",
+	Description: "`true`: answer with `share_url`, a one-time link that shows the secret once, instead of `client_secret`.",
+	Schema:      &schema{Type: "boolean", Default: false}}
 
 // schemaDoc names a wire struct in components.schemas and documents it.
 // Properties come from the struct's json tags, in field order; Fields adds
@@ -196,15 +397,62 @@ var schemas = []schemaDoc{
 		"disabled":   {Description: "A disabled user cannot log in."},
 		"site_id":    {Description: "Only for a site client: the site it acts for."},
 	}},
-	{Name: "UserIn", Of: userIn{}, Doc: "A new user account.", Strict: true, Required: []string{"username", "password"}, Fields: map[string]*schema{
+	{Name: "UserIn", Of: userIn{}, Doc: "A new user account.", Strict: true, Required: []string{"username"}, Fields: map[string]*schema{
 		"username": {Description: "Unique; a name that differs from an existing one only by case or Unicode form is refused.",
 			MaxLength: num(domain.MaxUsernameLen), Example: "bob_the_bioinformatician"},
 		"password": {Format: "password", MinLength: num(domain.MinPasswordChars), Example: "a long passphrase of his",
-			Description: fmt.Sprintf("At least %d characters, at most %d bytes; kept exactly as typed.", domain.MinPasswordChars, domain.MaxPasswordBytes)},
+			Description: fmt.Sprintf("At least %d characters, at most %d bytes; kept exactly as typed. "+
+				"Leave it out to have the server generate one and answer with a one-time `share_url` that shows it.",
+				domain.MinPasswordChars, domain.MaxPasswordBytes)},
 		"email":      {Format: "email", Example: "bob@example.org"},
 		"full_name":  {MaxLength: num(domain.MaxTextLen), Example: "Bob Bioinformatician"},
 		"site_admin": {Description: "Ids of the sites the user administers; they need not exist yet.", Example: []string{"bob-laptop"}},
 		"disabled":   {Default: false},
+	}},
+	{Name: "CreatedUser", Of: createdUserOut{}, Doc: "A new user account; share_url and share_expires_at only when the server generated the password.", Fields: map[string]*schema{
+		"share_url": {Format: "uri", Example: "https://api.example.org/share/nYde6oO-pzFEmUGzyjWFGpGLh4F4j3fUqbqpG2HKPWc",
+			Description: "A one-time link that shows the generated password to whoever opens it first: send it to the new user."},
+		"share_expires_at": {Format: "date-time", Description: "When share_url stops working."},
+	}},
+	{Name: "UserUpdate", Of: userUpdateIn{}, Doc: "Changes to a user: only the fields given change; null means unchanged.", Strict: true, Required: []string{"username"}, Fields: map[string]*schema{
+		"username":   {Description: "The user to update (it cannot be changed).", Example: "bob_the_bioinformatician"},
+		"email":      {Format: "email", Description: "\"\" clears it.", Example: "bob@lab.example.org"},
+		"full_name":  {MaxLength: num(domain.MaxTextLen), Description: "\"\" clears it.", Example: "Bob B. Bioinformatician"},
+		"site_admin": {Description: "Replaces the whole list; new entries must be valid site ids.", Example: []string{"bob-laptop", "bob-cluster"}},
+		"disabled":   {Description: "true: the user can no longer log in and every token they hold is refused.", Example: false},
+		"password": {Format: "password", MinLength: num(domain.MinPasswordChars), Example: "a new passphrase for bob",
+			Description: "A new password; every token the user holds is refused. Prefer POST /users/{username}:resetPassword, which shares a generated one by link."},
+	}},
+	{Name: "UserList", Of: listOut[userOut]{}, Doc: "One page of users, ordered by username.", Fields: nextPageToken},
+	{Name: "PasswordChange", Of: changePasswordIn{}, Doc: "Your current password and the new one.", Strict: true, Required: []string{"current_password", "new_password"}, Fields: map[string]*schema{
+		"current_password": {Format: "password", Example: "a long passphrase of his"},
+		"new_password": {Format: "password", MinLength: num(domain.MinPasswordChars), Example: "an even longer passphrase of his",
+			Description: fmt.Sprintf("At least %d characters, at most %d bytes, and not the current one.", domain.MinPasswordChars, domain.MaxPasswordBytes)},
+	}},
+	{Name: "PasswordReset", Of: resetOut{}, Doc: "A reset password, shown once by a one-time link.", Fields: map[string]*schema{
+		"username":         {Example: "bob_the_bioinformatician"},
+		"share_url":        {Format: "uri", Description: "A one-time link that shows the new password: send it to the user."},
+		"share_expires_at": {Format: "date-time", Description: "When share_url stops working."},
+	}},
+	{Name: "SharedSecret", Of: shareOut{}, Doc: "What a one-time link shows: a password (username, password) or a client secret (site_id, client_id, client_secret).", Fields: map[string]*schema{
+		"kind":          {Enum: []string{domain.ShareUserPassword, domain.ShareClientSecret}},
+		"username":      {Description: "kind password: the user to log in as."},
+		"password":      {Description: "kind password: log in with it, then change it with POST /users/me:changePassword."},
+		"site_id":       {Description: "kind client_secret: the site the client acts for."},
+		"client_id":     {Description: "kind client_secret."},
+		"client_secret": {Description: "kind client_secret: store it like a password."},
+	}},
+	{Name: "Allowance", Of: allowanceOut{}, Doc: "A user's allowance to perform an action.", Fields: map[string]*schema{
+		"username": {Example: "bob_the_bioinformatician"},
+		"action":   {Example: domain.ActionSubmitJSON, Description: "Usually one of GET /admin/allowances/actions; imported allowances may name others."},
+	}},
+	{Name: "AllowanceIn", Of: allowanceIn{}, Doc: "A new allowance.", Strict: true, Required: []string{"username", "action"}, Fields: map[string]*schema{
+		"username": {Description: "An existing user.", Example: "bob_the_bioinformatician"},
+		"action":   {Enum: domain.AllActions, Example: domain.ActionSubmitJSON},
+	}},
+	{Name: "AllowanceList", Of: listOut[allowanceOut]{}, Doc: "One page of allowances, ordered by username, then action.", Fields: nextPageToken},
+	{Name: "ActionList", Doc: "The allowance actions, sorted.", Schema: &schema{
+		Type: "array", Items: &schema{Type: "string"}, Example: sortedActions(),
 	}},
 	{Name: "Site", Of: siteOut{}, Doc: "A site: an organisation, lab, laptop or compute centre that owns resources.", Fields: map[string]*schema{
 		"id": {Example: "alice-laptop"},
@@ -214,13 +462,40 @@ var schemas = []schemaDoc{
 			Pattern: `^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$`, Example: "alice-laptop"},
 		"capability_ids": {Description: "May be left empty and filled in later.", Example: []string{}},
 	}},
-	{Name: "SiteList", Of: listOut[siteOut]{}, Doc: "One page of sites, ordered by id.", Fields: map[string]*schema{
-		"next_page_token": {Description: "Pass as page_token to get the next page; null on the last page."},
+	{Name: "SiteList", Of: listOut[siteOut]{}, Doc: "One page of sites, ordered by id.", Fields: nextPageToken},
+	{Name: "SiteAdmin", Of: siteAdminOut{}, Doc: "One admin of a site.", Fields: map[string]*schema{
+		"site_id":  {Example: "alice-laptop"},
+		"username": {Example: "bob_the_bioinformatician"},
 	}},
-	{Name: "ClientCredentials", Of: credentialsOut{}, Doc: "Credentials of a new site client. The secret is shown only once.", Fields: map[string]*schema{
-		"client_id":     {Example: "sys0q3w8t0f2k7xm9a1"},
-		"client_secret": {Description: "Store it like a password."},
+	{Name: "SiteAdminIn", Of: siteAdminIn{}, Doc: "The user to make an admin of the site.", Strict: true, Required: []string{"username"}, Fields: map[string]*schema{
+		"username": {Description: "An existing user.", Example: "bob_the_bioinformatician"},
 	}},
+	{Name: "SiteAdminList", Of: listOut[siteAdminOut]{}, Doc: "Every admin of a site, ordered by username; next_page_token is always null.", Fields: nextPageToken},
+	{Name: "ClientCredentials", Of: credentialsOut{}, Doc: "A newly generated client secret, shown only once: client_secret, or, when asked with share=true, share_url and share_expires_at.", Fields: map[string]*schema{
+		"client_id":        {Example: "sys0q3w8t0f2k7xm9a1"},
+		"client_secret":    {Description: "Store it like a password; it cannot be shown again."},
+		"share_url":        {Format: "uri", Description: "With share=true: a one-time link that shows the secret once."},
+		"share_expires_at": {Format: "date-time", Description: "When share_url stops working."},
+	}},
+	{Name: "SiteClient", Of: siteClientOut{}, Doc: "A site client: credentials that act for a site. Its secret is never shown again.", Fields: map[string]*schema{
+		"id":           {Description: "Its client_id.", Example: "sys0q3w8t0f2k7xm9a1"},
+		"created_at":   {Format: "date-time"},
+		"created_by":   {Description: "The username of the admin who generated it."},
+		"last_used_at": {Format: "date-time", Description: "Its last login, to the minute; null if it never logged in."},
+	}},
+	{Name: "SiteClientList", Of: listOut[siteClientOut]{}, Doc: "One page of a site's clients, oldest first.", Fields: nextPageToken},
+	{Name: "ClientSecretIn", Of: clientSecretIn{}, Doc: "A chosen client secret.", Strict: true, Required: []string{}, Fields: map[string]*schema{
+		"secret": {Format: "password", MinLength: num(domain.MinSecretChars), Example: "a secret the site admins chose",
+			Description: fmt.Sprintf("At least %d characters, at most %d bytes. null or absent: nothing changes (204).", domain.MinSecretChars, domain.MaxPasswordBytes)},
+	}},
+	{Name: "PatchedSiteClient", Of: patchedClientOut{}, Doc: "The site client whose secret was set.", Fields: map[string]*schema{
+		"message": {Description: "What changed."},
+	}},
+	{Name: "Capability", Of: capabilityOut{}, Doc: "Something a site can do, named in a site's capability_ids.", Fields: map[string]*schema{
+		"id":         {Example: "gpu"},
+		"created_at": {Format: "date-time"},
+	}},
+	{Name: "CapabilityList", Of: listOut[capabilityOut]{}, Doc: "One page of capabilities, ordered by id.", Fields: nextPageToken},
 	{Name: "Token", Of: tokenResponse{}, Doc: "An access token.", Fields: map[string]*schema{
 		"access_token": {Description: "Send as `Authorization: Bearer <access_token>`."},
 		"token_type":   {Enum: []string{"bearer"}},
@@ -259,6 +534,17 @@ var schemas = []schemaDoc{
 	}},
 }
 
+// nextPageToken documents the field of every list.
+var nextPageToken = map[string]*schema{
+	"next_page_token": {Description: "Pass as page_token to get the next page; null on the last page."},
+}
+
+func sortedActions() []string {
+	a := slices.Clone(domain.AllActions)
+	slices.Sort(a)
+	return a
+}
+
 // errorResponses are the shared error responses, by status.
 var errorResponses = map[int]string{
 	400: "BadRequest",
@@ -267,6 +553,7 @@ var errorResponses = map[int]string{
 	404: "NotFound",
 	409: "Conflict",
 	413: "TooLarge",
+	410: "Gone",
 	415: "UnsupportedMediaType",
 	422: "ValidationFailed",
 	429: "Throttled",
@@ -276,11 +563,12 @@ var errorResponses = map[int]string{
 var retryAfter = &header{Description: "Seconds to wait before trying again.", Schema: &schema{Type: "integer"}}
 
 var responses = map[string]*response{
-	"BadRequest":           {Description: "The request could not be read.", schemaName: "Error"},
+	"BadRequest":           {Description: "The request could not be read (for instance, it has several Authorization headers).", schemaName: "Error"},
 	"Unauthenticated":      {Description: "No valid access token: log in (Authorize) and send `Authorization: Bearer <token>`.", schemaName: "Error", Headers: map[string]*header{"WWW-Authenticate": {Schema: &schema{Type: "string", Example: "Bearer"}}}},
 	"Forbidden":            {Description: "Logged in, but not allowed to do this.", schemaName: "Error"},
 	"NotFound":             {Description: "No such resource.", schemaName: "Error"},
 	"Conflict":             {Description: "It exists already.", schemaName: "Error"},
+	"Gone":                 {Description: "This one-time link was opened already or has expired, and its secret is erased: ask whoever sent it for a new one.", schemaName: "Error"},
 	"TooLarge":             {Description: fmt.Sprintf("The body is larger than %d bytes.", MaxBodyBytes), schemaName: "Error"},
 	"UnsupportedMediaType": {Description: "The body must be application/json in UTF-8.", schemaName: "Error"},
 	"ValidationFailed":     {Description: "Invalid fields; each is named.", schemaName: "ValidationError"},
@@ -402,7 +690,23 @@ func (b *docBuilder) addSchema(sd schemaDoc) error {
 	if sd.Strict {
 		s.AdditionalProperties = new(bool)
 	}
-	for name, extra := range sd.Fields {
+	// Fields of an embedded wire struct keep the documentation of its own
+	// schema, unless this one documents them again.
+	fields := map[string]*schema{}
+	if sd.Of != nil {
+		t := reflect.TypeOf(sd.Of)
+		for i := range t.NumField() {
+			if f := t.Field(i); f.Anonymous {
+				for _, other := range schemas {
+					if other.Of != nil && reflect.TypeOf(other.Of) == f.Type {
+						maps.Copy(fields, other.Fields)
+					}
+				}
+			}
+		}
+	}
+	maps.Copy(fields, sd.Fields)
+	for name, extra := range fields {
 		p := s.Properties.get(name)
 		if p == nil {
 			return fmt.Errorf("openapi: schema %s documents field %q, which it lacks", sd.Name, name)
@@ -425,6 +729,19 @@ func (b *docBuilder) structSchema(t reflect.Type, required []string) (*schema, e
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			// An embedded struct's fields are the outer struct's, as
+			// encoding/json writes them.
+			inner, err := b.structSchema(f.Type, nil)
+			if err != nil {
+				return nil, fmt.Errorf("embedded %s: %w", f.Type, err)
+			}
+			s.Properties = append(s.Properties, inner.Properties...)
+			if required == nil {
+				s.Required = append(s.Required, inner.Required...)
+			}
+			continue
+		}
 		if !f.IsExported() || tag == "-" {
 			continue
 		}
@@ -540,10 +857,13 @@ func (b *docBuilder) operation(op operation, path string) (*operationDoc, error)
 		ok.Content = jsonContent(s)
 	}
 	o.Responses.add(strconv.Itoa(op.Status), ok)
+	if op.NoContent != "" {
+		o.Responses.add(strconv.Itoa(http.StatusNoContent), &response{Description: op.NoContent})
+	}
 	errs := op.Errors
 	if op.Login {
 		o.Security = []map[string][]string{{securityScheme: {}}}
-		errs = append([]int{401}, errs...)
+		errs = append([]int{400, 401}, errs...)
 	}
 	for _, status := range sortedUnique(errs) {
 		name := op.ErrorResponses[status]
