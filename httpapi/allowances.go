@@ -13,6 +13,11 @@ type allowanceOut struct {
 
 func newAllowanceOut(a domain.Allowance) allowanceOut { return allowanceOut(a) }
 
+// allowanceIn is the body of POST /admin/allowances: the same fields as
+// allowanceOut, but a new allowance names a known action, while a listed
+// one may carry an imported action name.
+type allowanceIn allowanceOut
+
 // listAllowances is GET /admin/allowances[?username=&action=].
 func (s *Server) listAllowances(w http.ResponseWriter, r *http.Request, p domain.Principal) error {
 	size, tok, err := pageParams(r)
@@ -30,14 +35,14 @@ func (s *Server) listAllowances(w http.ResponseWriter, r *http.Request, p domain
 
 // createAllowance is POST /admin/allowances.
 func (s *Server) createAllowance(w http.ResponseWriter, r *http.Request, p domain.Principal) error {
-	var in allowanceOut
+	var in allowanceIn
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if err := s.svc.CreateAllowance(r.Context(), p, domain.Allowance(in)); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, in)
+	writeJSON(w, http.StatusCreated, allowanceOut(in))
 	return nil
 }
 

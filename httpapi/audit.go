@@ -9,17 +9,18 @@ import (
 )
 
 type auditEventOut struct {
-	ID         string    `json:"id"`
-	Time       time.Time `json:"time"`
-	Actor      string    `json:"actor"`
-	Action     string    `json:"action"`
-	Target     string    `json:"target"`
-	SourceAddr string    `json:"source_addr"`
-	Detail     string    `json:"detail"`
+	ID         string `json:"id"`
+	Time       string `json:"time"`
+	Actor      string `json:"actor"`
+	Action     string `json:"action"`
+	Target     string `json:"target"`
+	SourceAddr string `json:"source_addr"`
+	Detail     string `json:"detail"`
 }
 
 func newAuditEventOut(e domain.AuditEvent) auditEventOut {
-	return auditEventOut(e)
+	return auditEventOut{ID: e.ID, Time: e.Time.UTC().Format(time.RFC3339Nano), Actor: e.Actor, Action: e.Action,
+		Target: e.Target, SourceAddr: e.SourceAddr, Detail: e.Detail}
 }
 
 // listAudit is GET /admin/audit?actor=&action=&max_page_size=&page_token=,

@@ -23,10 +23,11 @@ type Server struct {
 	version   string
 	mux       *http.ServeMux
 	handler   http.Handler
-	// patterns are the registered routes, in registration order, and
-	// verbs the custom methods of each dispatching wildcard.
+	// patterns are the registered routes, in registration order (see
+	// Routes), and verbs the custom methods of each dispatching wildcard.
 	patterns []string
 	verbs    map[string][]string
+	openAPI  servedFile
 	cors     corsPolicy
 	proxies  []netip.Prefix
 }
@@ -56,6 +57,13 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	doc, err := openAPIJSON(s.version)
+	if err != nil {
+		// The tables in openapi.go are wrong: a programming error that
+		// every test reports.
+		panic(err)
+	}
+	s.openAPI = newServedFile("openapi.json", doc)
 	s.routes()
 	s.handler = s.recoverPanics(s.accessLog(s.corsHandler(http.HandlerFunc(s.dispatch))))
 	return s
@@ -105,11 +113,17 @@ func (s *Server) routes() {
 	s.handle("GET /health", s.health)
 	s.handle("GET /version", s.getVersion)
 	s.handle("GET /{$}", s.root)
+	// Not part of the API itself (see notInSpec in openapi.go).
+	s.handle("GET /openapi.json", s.getOpenAPI)
+	s.handle("GET /docs", s.docsPage)
+	s.handle("GET /docs/{$}", s.root)
+	s.handle("GET /docs/{asset}", s.docsAsset)
 }
 
 // Routes returns the patterns that routes() registered, in order, so that
-// tests can check that they cover every route (CustomMethods spells out
-// the custom methods behind a dispatching pattern).
+// tests can hold them against the OpenAPI document and the authorization
+// matrix (CustomMethods spells out the custom methods behind a dispatching
+// pattern).
 func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // CustomMethods maps each pattern that dispatches custom methods, such as

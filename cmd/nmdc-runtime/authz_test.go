@@ -243,9 +243,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /capabilities":                 {get("/capabilities"), everyone(200)},
 		"GET /capabilities/{capability_id}": {get("/capabilities/none-such"), everyone(404)},
 		"GET /share/{token}":                {get("/share/" + strings.Repeat("A", 43)), everyone(404)},
-		"GET /health":                       {get("/health"), everyone(200)},
-		"GET /version":                      {get("/version"), everyone(200)},
-		"GET /{$}":                          {get("/"), everyone(307)},
+		// The docs page and its document are public.
+		"GET /openapi.json": {get("/openapi.json"), everyone(200)},
+		"GET /docs":         {get("/docs"), everyone(200)},
+		"GET /docs/{$}":     {get("/docs/"), everyone(307)},
+		"GET /docs/{asset}": {get("/docs/runtime-docs.js"), everyone(200)},
+		"GET /health":       {get("/health"), everyone(200)},
+		"GET /version":      {get("/version"), everyone(200)},
+		"GET /{$}":          {get("/"), everyone(307)},
 	}
 
 	// The custom methods behind a dispatching pattern count as routes.

@@ -274,6 +274,7 @@ func TestHostileInput(t *testing.T) {
 				hostileCase{name: "reset password " + esc.name + " " + k, method: "POST", path: "/users/" + e + ":resetPassword"},
 				hostileCase{name: "capability " + esc.name + " " + k, method: "GET", path: "/capabilities/" + e},
 				hostileCase{name: "share " + esc.name + " " + k, method: "GET", path: "/share/" + e},
+				hostileCase{name: "docs asset " + esc.name + " " + k, method: "GET", path: "/docs/" + e},
 			)
 		}
 		for _, param := range []string{"max_page_size", "page_token"} {
