@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
@@ -102,7 +103,7 @@ func (c *cli) warnPlainHTTP(base string) {
 }
 
 func cmdLogout(c *cli, args []string) error {
-	fs := c.flags("logout", "", "Forget the token saved for the server. (The token itself stays valid until it expires.)")
+	fs := c.flags("logout", "", "Revoke the token saved for the server (POST /token/revoke) and forget it.")
 	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -114,12 +115,22 @@ func cmdLogout(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Revoke first, so that a copy of the token left elsewhere stops
+	// working too; an expired or damaged token needs no revocation.
+	revoked := false
+	if saved, err := st.load(base); err == nil {
+		if err := client.New(base).Revoke(context.Background(), saved.AccessToken); err != nil {
+			fmt.Fprintf(c.stderr, "warning: could not revoke the token at %s (%v); it stays valid until it expires\n", base, err)
+		} else {
+			revoked = true
+		}
+	}
 	had, err := st.remove(base)
 	if err != nil {
 		return err
 	}
 	if c.json {
-		return c.printJSON(map[string]any{"url": base, "logged_out": had})
+		return c.printJSON(map[string]any{"url": base, "logged_out": had, "revoked": revoked})
 	}
 	if had {
 		fmt.Fprintf(c.stdout, "Logged out of %s.\n", base)

@@ -35,7 +35,7 @@ Usage:
 Client commands (they talk to the server at --url):
   nmdc-runtime login USERNAME                       log in as a user; the password is asked for
   nmdc-runtime login --client-id CLIENT_ID          log in as a site client; the secret is asked for
-  nmdc-runtime logout                               forget the saved token
+  nmdc-runtime logout                               revoke and forget the saved token
   nmdc-runtime whoami                               show who is logged in
   nmdc-runtime token                                print the bearer token, e.g. for curl
   nmdc-runtime password                             change your own password

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -625,5 +626,39 @@ func TestAuditLifecycle(t *testing.T) {
 		if strings.Contains(string(body), secret) || strings.Contains(logs, secret) {
 			t.Errorf("the audit log or the log holds the %s", name)
 		}
+	}
+}
+
+// TestCLILogoutRevokes: "nmdc-runtime logout" revokes the saved token on
+// the server, so a copy of it stops working, then forgets it.
+func TestCLILogoutRevokes(t *testing.T) {
+	ts := startTest(t)
+	e := newCLIEnv(t, ts)
+	e.ok(testAdminPW+"\n", "login", testAdmin)
+	files := e.tokenFiles()
+	if len(files) != 1 {
+		t.Fatalf("token files: %v", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved savedToken
+	if err := json.Unmarshal(b, &saved); err != nil {
+		t.Fatal(err)
+	}
+	if r := send(t, "GET", ts.URL+"/users/me", bearer(saved.AccessToken), nil); r.Status != 200 {
+		t.Fatalf("saved token before logout: %d", r.Status)
+	}
+	var out struct {
+		LoggedOut bool `json:"logged_out"`
+		Revoked   bool `json:"revoked"`
+	}
+	e.okJSON(&out, "", "logout", "--json")
+	if !out.LoggedOut || !out.Revoked {
+		t.Fatalf("logout --json = %+v", out)
+	}
+	if r := send(t, "GET", ts.URL+"/users/me", bearer(saved.AccessToken), nil); r.Status != 401 || !strings.Contains(r.detail(t), "revoked") {
+		t.Fatalf("a copy of the token after logout: %d %s", r.Status, r.Body)
 	}
 }
