@@ -29,6 +29,7 @@ const usage = `nmdc-runtime: the Runtime API server and its command-line client.
 
 Usage:
   nmdc-runtime serve [flags]     run the API server
+  nmdc-runtime import [flags]    import the accounts of an existing deployment (mongoexport files)
   nmdc-runtime version           print the version
 
 Run "nmdc-runtime COMMAND -h" for a command's flags.
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	switch cmd {
 	case "serve":
 		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, buildVersion())
 		return nil
