@@ -35,6 +35,14 @@ func (s Source) String() string {
 	return fmt.Sprintf("%s line %d", s.File, s.Line)
 }
 
+// relativeTo names s briefly when it is in the same file as from.
+func (s Source) relativeTo(from Source) string {
+	if s.File == from.File {
+		return fmt.Sprintf("line %d", s.Line)
+	}
+	return s.String()
+}
+
 // ImportUser is a user to import, with its stored password hash as is.
 type ImportUser struct {
 	User
@@ -210,7 +218,7 @@ func PlanImport(b ImportBatch, have ImportExisting, dryRun bool) ImportPlan {
 		batchUsers[u.Username] = true
 		fold := FoldUsername(u.Username)
 		if other, ok := batchFolds[fold]; ok {
-			conflict(&r.Users, "user", u.Username, u.Source, "looks like user %q at %s (they differ only in letter case or Unicode form, and look-alike usernames are refused)", other.Username, other.Source)
+			conflict(&r.Users, "user", u.Username, u.Source, "looks like user %q at %s (they differ only in letter case or Unicode form, and look-alike usernames are refused)", other.Username, other.Source.relativeTo(u.Source))
 			continue
 		}
 		batchFolds[fold] = u

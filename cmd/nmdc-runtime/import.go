@@ -75,6 +75,10 @@ func runImport(ctx context.Context, args []string, getenv env, stdout, stderr io
 			return fmt.Errorf("nothing was imported: %w", err)
 		}
 	}
+	// Refuse an invalid export before the database is opened (or created).
+	if err := domain.ValidateImport(batch); err != nil {
+		return err
+	}
 	store, err := openStore(ctx, cfg.Database)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
@@ -115,12 +119,12 @@ func writeImportReport(w io.Writer, r domain.ImportReport) {
 		imported = "to import"
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "\t%s\tunchanged\tconflicting\t\n", imported)
+	fmt.Fprintf(tw, "\t%s\tunchanged\tconflicting\n", imported)
 	for _, row := range []struct {
 		name string
 		c    domain.ImportCounts
 	}{{"users", r.Users}, {"sites", r.Sites}, {"clients", r.Clients}, {"allowances", r.Allowances}} {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", row.name, row.c.Imported, row.c.Unchanged, row.c.Conflicting)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", row.name, row.c.Imported, row.c.Unchanged, row.c.Conflicting)
 	}
 	tw.Flush()
 	total := 0
