@@ -17,7 +17,7 @@ const (
 
 // Leeway tolerates small clock differences between instances (RFC 8725 §3.10
 // leaves it to the deployment; a few seconds is customary).
-const Leeway = 30 * time.Second
+const Leeway = 10 * time.Second
 
 // Claims are the claims of an access token. The existing deployment sets
 // only sub and exp; we add iat and jti (for revocation) and iss.
@@ -30,12 +30,13 @@ type Claims struct {
 
 // Kind errors returned by Verify, so callers can say which check failed.
 var (
-	ErrTokenMalformed = errors.New("the token is not a well-formed JWT")
-	ErrTokenExpired   = errors.New("the token has expired")
-	ErrTokenSignature = errors.New("the token signature is invalid: it was altered or signed with another key")
-	ErrTokenAlgorithm = errors.New("the token is signed with an algorithm this server does not accept (only HS256)")
-	ErrTokenClaims    = errors.New("the token lacks a required claim (sub and exp)")
-	ErrTokenIssuer    = errors.New("the token was issued by another issuer")
+	ErrTokenMalformed   = errors.New("the token is not a well-formed JWT")
+	ErrTokenExpired     = errors.New("the token has expired")
+	ErrTokenSignature   = errors.New("the token signature is invalid: it was altered or signed with another key")
+	ErrTokenAlgorithm   = errors.New("the token is signed with an algorithm this server does not accept (only HS256)")
+	ErrTokenClaims      = errors.New("the token lacks a required claim (sub and exp)")
+	ErrTokenIssuer      = errors.New("the token was issued by another issuer")
+	ErrTokenNotYetValid = errors.New("the token is not valid yet (nbf or iat in the future)")
 )
 
 // Signer issues and verifies HS256 access tokens with one key.
@@ -58,6 +59,10 @@ func NewSigner(key []byte, issuer string) *Signer {
 			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 			jwt.WithExpirationRequired(),
 			jwt.WithLeeway(Leeway),
+			// One spelling per token: no spare bits in the base64 tail.
+			jwt.WithStrictDecoding(),
+			// An iat in the future would dodge revocation cut-offs.
+			jwt.WithIssuedAt(),
 		),
 	}
 }
@@ -95,6 +100,8 @@ func (s *Signer) Verify(token string) (Claims, error) {
 		return Claims{}, ErrTokenSignature
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return Claims{}, ErrTokenExpired
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return Claims{}, ErrTokenNotYetValid
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return Claims{}, ErrTokenClaims
 	case errors.Is(err, jwt.ErrTokenMalformed):

@@ -46,8 +46,40 @@ func ValidateUsername(name string) *FieldError {
 		return fieldErr("username", "username must not start or end with white space", "value_error")
 	case hasControl(name):
 		return fieldErr("username", "username must not contain control characters", "value_error")
+	case strings.IndexFunc(name, invisible) >= 0:
+		return fieldErr("username", "username must not contain spaces or invisible characters (such as zero-width or direction marks)", "value_error")
+	case mixedScripts(name):
+		return fieldErr("username", "username must not mix letters of different scripts (such as Latin and Cyrillic), which makes look-alike names", "value_error")
 	}
 	return nil
+}
+
+// invisible reports characters that render as nothing or as blank space:
+// format characters (zero-width, soft hyphen, bidi controls) and spaces.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || unicode.IsSpace(r) || unicode.Is(unicode.Zs, r)
+}
+
+// confusableScripts are scripts whose letters are commonly mistaken for
+// each other; a name may use letters of at most one of them.
+var confusableScripts = []*unicode.RangeTable{unicode.Latin, unicode.Cyrillic, unicode.Greek, unicode.Armenian, unicode.Cherokee}
+
+func mixedScripts(name string) bool {
+	seen := -1
+	for _, r := range name {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		for i, t := range confusableScripts {
+			if unicode.Is(t, r) {
+				if seen >= 0 && seen != i {
+					return true
+				}
+				seen = i
+			}
+		}
+	}
+	return false
 }
 
 // ValidatePassword checks a new password (NIST SP 800-63B: at least 8
@@ -73,7 +105,7 @@ func ValidateSiteID(field, id string) *FieldError {
 		return fieldErr(field, "field required", "value_error.missing")
 	}
 	if len(id) > MaxSiteIDLen || id[0] == '.' || strings.IndexFunc(id, func(r rune) bool { return !isSiteIDRune(r) }) >= 0 {
-		return fieldErr(field, "a site id must be 1 to 100 characters of A-Z a-z 0-9 . _ - and must not start with '.'", "value_error.site_id")
+		return fieldErr(field, field+": a site id must be 1 to 100 characters of A-Z a-z 0-9 . _ - and must not start with '.'", "value_error.site_id")
 	}
 	return nil
 }
@@ -105,6 +137,21 @@ func ValidateEmail(s string) *FieldError {
 	}
 	if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
 		return fieldErr("email", "email must be a plain address such as name@example.org", "value_error.email")
+	}
+	return nil
+}
+
+// ValidateSiteIDList checks a list of site ids for a new grant: each must
+// be a valid site id, so a typo grants nothing silently.
+func ValidateSiteIDList(field string, ids []string) *FieldError {
+	if fe := ValidateIDList(field, ids); fe != nil {
+		return fe
+	}
+	for i, id := range ids {
+		if fe := ValidateSiteID(fmt.Sprintf("%s[%d]", field, i), id); fe != nil {
+			fe.Loc = []string{"body", field, fmt.Sprint(i)}
+			return fe
+		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nmdc-runtime/server/auth"
@@ -21,6 +22,12 @@ type Service struct {
 	Now        func() time.Time
 	BcryptCost int
 	TokenTTL   time.Duration
+	// AuthCacheTTL: how long a token check may reuse a user or client
+	// read; 0 means DefaultAuthCacheTTL, negative disables the cache.
+	AuthCacheTTL time.Duration
+
+	cacheOnce sync.Once
+	authCache *authCache
 }
 
 // Principal is whoever presented a valid token: a user, or a site client.
@@ -142,7 +149,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	}
 	switch {
 	case strings.HasPrefix(c.Subject, auth.SubjectUser):
-		u, err := s.Store.GetUser(ctx, strings.TrimPrefix(c.Subject, auth.SubjectUser))
+		u, err := s.principalUser(ctx, strings.TrimPrefix(c.Subject, auth.SubjectUser))
 		if IsKind(err, NotFound) {
 			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token's user no longer exists")
 		}
@@ -157,7 +164,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		}
 		return Principal{User: &u, Token: c}, nil
 	case strings.HasPrefix(c.Subject, auth.SubjectClient):
-		sc, err := s.Store.GetSiteClient(ctx, strings.TrimPrefix(c.Subject, auth.SubjectClient))
+		sc, err := s.principalClient(ctx, strings.TrimPrefix(c.Subject, auth.SubjectClient))
 		if IsKind(err, NotFound) {
 			return Principal{}, Errorf(Unauthenticated, "Could not validate credentials: the token's site client no longer exists")
 		}
@@ -207,7 +214,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 		ValidatePassword("password", in.Password),
 		ValidateEmail(in.Email),
 		ValidateText("full_name", in.FullName),
-		ValidateIDList("site_admin", in.SiteAdmin),
+		ValidateSiteIDList("site_admin", in.SiteAdmin),
 	} {
 		if fe != nil {
 			fields = append(fields, *fe)
@@ -262,6 +269,7 @@ func (s *Service) CreateSite(ctx context.Context, p Principal, in NewSite) (Site
 	if err := s.Store.CreateSite(ctx, site, p.User.Username); err != nil {
 		return Site{}, err
 	}
+	s.forgetUser(p.User.Username)
 	return site, nil
 }
 
@@ -335,7 +343,7 @@ func (s *Service) GenerateCredentials(ctx context.Context, p Principal, siteID s
 	if _, err := s.Store.GetSite(ctx, siteID); err != nil {
 		return SiteClient{}, "", err
 	}
-	if p.User == nil || !p.User.IsSiteAdmin(siteID) {
+	if !s.freshSiteAdmin(ctx, p, siteID) {
 		return SiteClient{}, "", Errorf(Forbidden, "Only admins of site %q may generate its credentials", siteID)
 	}
 	secret := auth.NewSecret()

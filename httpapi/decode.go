@@ -1,11 +1,16 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -31,9 +36,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// decodeJSON decodes a JSON object body into v strictly: unknown fields,
-// duplicate keys, invalid UTF-8 and wrong types are 422s that name the
-// field, so that a typo such as "site_admins" is never silently dropped.
+// decodeJSON decodes a JSON object body into the struct pointed to by v
+// strictly: unknown fields, duplicate keys, invalid UTF-8 and wrong types
+// are 422s that name every offending field at once, so that a typo such as
+// "site_admins" is never silently dropped.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, params, err := mime.ParseMediaType(ct)
@@ -44,52 +50,121 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return domain.Errorf(kindUnsupportedMedia, "Only the UTF-8 charset is accepted, not %q", truncate(cs, 40))
 		}
 	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return domain.Errorf(kindUnsupportedMedia, "Content-Encoding %q is not accepted; send the body uncompressed", truncate(ce, 40))
+	}
 	body, err := readBody(w, r)
 	if err != nil {
 		return err
 	}
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return domain.InvalidFields(domain.FieldError{Loc: []string{"body"}, Msg: "a JSON object body is required", Type: "value_error.missing"})
+	switch {
+	case len(bytes.TrimSpace(body)) == 0:
+		return bodyErr("a JSON object body is required", "value_error.missing")
+	case !utf8.Valid(body):
+		return bodyErr("the body is not valid UTF-8", "value_error.jsondecode")
+	case bytes.HasPrefix(body, []byte("\xef\xbb\xbf")):
+		return bodyErr("the body must not start with a byte-order mark", "value_error.jsondecode")
 	}
-	if !utf8.Valid(body) {
-		return domain.InvalidFields(domain.FieldError{Loc: []string{"body"}, Msg: "the body is not valid UTF-8", Type: "value_error.jsondecode"})
+	// First the syntax and the object shape (duplicate keys included),
+	// then each member on its own so every bad field is reported.
+	var members map[string]jsontext.Value
+	if err := json.Unmarshal(body, &members); err != nil {
+		return jsonError(err)
 	}
-	if err := json.Unmarshal(body, v, json.RejectUnknownMembers(true)); err != nil {
+	if members == nil {
+		return bodyErr("the body must be a JSON object", "type_error.dict")
+	}
+	fields := jsonFields(reflect.TypeOf(v).Elem())
+	var problems []domain.FieldError
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		ft, ok := fields[name]
+		if !ok {
+			problems = append(problems, domain.FieldError{Loc: []string{"body", truncate(name, 100)}, Msg: fmt.Sprintf("unknown field %q: check its spelling", truncate(name, 100)), Type: "value_error.extra"})
+			continue
+		}
+		if err := json.Unmarshal(members[name], reflect.New(ft).Interface()); err != nil {
+			var fe *domain.Error
+			if errors.As(jsonError(err), &fe) && len(fe.Fields) > 0 {
+				f := fe.Fields[0]
+				f.Loc = append([]string{"body", name}, f.Loc[1:]...)
+				f.Msg = fmt.Sprintf("%s must be %s", locName(f.Loc[1:]), describeType(ft, len(f.Loc) > 2))
+				problems = append(problems, f)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return domain.InvalidFields(problems...)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
 		return jsonError(err)
 	}
 	return nil
 }
 
-// jsonError turns a decoding error into a 422 naming the field.
+func bodyErr(msg, typ string) error {
+	return domain.InvalidFields(domain.FieldError{Loc: []string{"body"}, Msg: msg, Type: typ})
+}
+
+// jsonFields maps the JSON names of a struct's fields to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// locName renders a location as people write it: site_admin[3].
+func locName(loc []string) string {
+	var b strings.Builder
+	for i, p := range loc {
+		if _, err := strconv.Atoi(p); err == nil && i > 0 {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// maxLoc bounds the location reported for a deeply nested value.
+const maxLoc = 8
+
+// jsonError turns a syntax or shape error into a 422.
 func jsonError(err error) error {
 	var se *json.SemanticError
 	var syn *jsontext.SyntacticError
 	switch {
 	case errors.As(err, &se):
 		loc := pointerLoc(se.JSONPointer)
-		name := strings.Join(loc[1:], ".")
-		switch {
-		case errors.Is(se.Err, json.ErrUnknownName):
-			return domain.InvalidFields(domain.FieldError{Loc: loc, Msg: fmt.Sprintf("unknown field %q: check its spelling", truncate(name, 100)), Type: "value_error.extra"})
-		case len(loc) == 1:
-			return domain.InvalidFields(domain.FieldError{Loc: loc, Msg: "the body must be a JSON object", Type: "type_error.dict"})
-		default:
-			return domain.InvalidFields(domain.FieldError{Loc: loc, Msg: fmt.Sprintf("%s must be %s", truncate(name, 100), describe(se)), Type: "type_error"})
+		if len(loc) == 1 {
+			return bodyErr("the body must be a JSON object", "type_error.dict")
 		}
+		return domain.InvalidFields(domain.FieldError{Loc: loc, Msg: locName(loc[1:]) + " has the wrong type", Type: "type_error"})
 	case errors.As(err, &syn):
 		loc := pointerLoc(syn.JSONPointer)
-		msg := "the body is not valid JSON"
+		var msg string
 		switch {
 		case errors.Is(syn.Err, jsontext.ErrDuplicateName):
-			msg = fmt.Sprintf("field %q appears more than once", truncate(strings.Join(loc[1:], "."), 100))
+			msg = fmt.Sprintf("field %q appears more than once", truncate(locName(loc[1:]), 100))
 		case errors.Is(syn.Err, io.ErrUnexpectedEOF):
 			msg = "the body is not valid JSON: it ends too early"
+		case len(loc) > maxLoc:
+			msg = "the body is nested too deeply"
+			loc = loc[:maxLoc]
 		default:
 			msg = fmt.Sprintf("the body is not valid JSON (at byte %d)", syn.ByteOffset)
 		}
 		return domain.InvalidFields(domain.FieldError{Loc: loc, Msg: msg, Type: "value_error.jsondecode"})
 	}
-	return domain.InvalidFields(domain.FieldError{Loc: []string{"body"}, Msg: "the body is not valid JSON", Type: "value_error.jsondecode"})
+	return bodyErr("the body is not valid JSON", "value_error.jsondecode")
 }
 
 func pointerLoc(p jsontext.Pointer) []string {
@@ -100,19 +175,22 @@ func pointerLoc(p jsontext.Pointer) []string {
 	return loc
 }
 
-func describe(se *json.SemanticError) string {
-	if se.GoType == nil {
-		return "of another type"
+// describeType says what a field must be, for its message.
+func describeType(t reflect.Type, element bool) string {
+	if element && (t.Kind() == reflect.Slice) {
+		t = t.Elem()
 	}
-	switch se.GoType.Kind().String() {
-	case "string":
+	switch t.Kind() {
+	case reflect.String:
 		return "a string"
-	case "bool":
+	case reflect.Bool:
 		return "true or false"
-	case "slice":
-		return "a list of strings"
-	case "int", "int64":
+	case reflect.Slice:
+		return "a list of " + strings.TrimPrefix(describeType(t.Elem(), false), "a ") + "s"
+	case reflect.Int, reflect.Int64:
 		return "an integer"
+	case reflect.Pointer:
+		return describeType(t.Elem(), element)
 	}
 	return "of another type"
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/nmdc-runtime/server/domain"
@@ -73,6 +74,9 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 // authed wraps a handler that needs a logged-in principal.
 func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, p domain.Principal) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := oneAuthorization(r); err != nil {
+			return err
+		}
 		p, err := s.svc.Authenticate(r.Context(), bearerToken(r))
 		if err != nil {
 			return err
@@ -84,6 +88,12 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, p domain.
 // dispatch routes a request, answering unknown paths and methods in JSON
 // like every other error.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if !canonicalPath(r.URL.Path) {
+		// No redirects to a cleaned path: a client must name a resource
+		// exactly, and "/sites/../users" is nobody's intent.
+		writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found: the path contains empty, '.' or '..' segments"})
+		return
+	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		// Let the mux decide between 404, 405 (with its Allow header) and
 		// a path-cleaning redirect, then speak JSON for the errors.
@@ -105,6 +115,29 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// canonicalPath reports a path without empty, "." or ".." segments.
+func canonicalPath(p string) bool {
+	if p == "/" {
+		return true
+	}
+	segs := strings.Split(strings.TrimSuffix(strings.TrimPrefix(p, "/"), "/"), "/")
+	for _, s := range segs {
+		if s == "" || s == "." || s == ".." {
+			return false
+		}
+	}
+	return strings.HasPrefix(p, "/")
+}
+
+// oneAuthorization refuses requests with several Authorization headers:
+// a proxy and this server could read different ones.
+func oneAuthorization(r *http.Request) error {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return domain.Errorf(kindBadRequest, "Send one Authorization header, not several")
+	}
+	return nil
 }
 
 type headerRecorder struct {

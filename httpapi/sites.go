@@ -49,6 +49,11 @@ func pageParams(r *http.Request) (int, string, error) {
 	if err != nil {
 		return 0, "", domain.InvalidFields(domain.FieldError{Loc: []string{"query"}, Msg: "the query string is not valid URL encoding", Type: "value_error"})
 	}
+	for _, k := range []string{"max_page_size", "page_token"} {
+		if len(q[k]) > 1 {
+			return 0, "", domain.InvalidFields(domain.FieldError{Loc: []string{"query", k}, Msg: k + " is given more than once", Type: "value_error"})
+		}
+	}
 	size := 0
 	if v := q.Get("max_page_size"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -69,20 +71,12 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, er
 			return req, invalidRequest("Credentials in the query string are not accepted; send " + f + " in the form body")
 		}
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/x-www-form-urlencoded" {
-		return req, invalidRequest("Content-Type must be application/x-www-form-urlencoded")
+	if len(r.Header.Values("Authorization")) > 1 {
+		return req, invalidRequest("Send one Authorization header, not several")
 	}
-	body, err := readBody(w, r)
+	form, err := readForm(w, r)
 	if err != nil {
-		if domain.KindOf(err) == domain.TooLarge {
-			return req, &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: err.Error()}
-		}
-		return req, invalidRequest("The request body could not be read")
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return req, invalidRequest("The form body is not valid application/x-www-form-urlencoded")
+		return req, err
 	}
 	// RFC 6749 §3.2: parameters must not be included more than once.
 	for k, v := range form {
@@ -108,11 +102,58 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, er
 	return req, nil
 }
 
+// maxFormFields bounds the fields of a token request; it has at most five.
+const maxFormFields = 100
+
+// readForm reads an application/x-www-form-urlencoded body, or a
+// multipart/form-data one as the existing deployment's form accepted.
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/x-www-form-urlencoded" && mt != "multipart/form-data") {
+		return nil, invalidRequest("Content-Type must be application/x-www-form-urlencoded (or multipart/form-data)")
+	}
+	tooLarge := func() error {
+		return &tokenError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: fmt.Sprintf("The request body is larger than %d bytes", MaxBodyBytes)}
+	}
+	if mt == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if err := r.ParseMultipartForm(MaxBodyBytes); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, tooLarge()
+			}
+			return nil, invalidRequest("The multipart/form-data body is malformed")
+		}
+		if len(r.MultipartForm.File) > 0 {
+			return nil, invalidRequest("File uploads are not accepted by POST /token")
+		}
+		return url.Values(r.MultipartForm.Value), nil
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		if domain.KindOf(err) == domain.TooLarge {
+			return nil, tooLarge()
+		}
+		return nil, invalidRequest("The request body could not be read")
+	}
+	if n := strings.Count(string(body), "&") + 1; n > maxFormFields {
+		return nil, invalidRequest(fmt.Sprintf("The form has %d fields; a token request has at most %d", n, maxFormFields))
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, invalidRequest("The form body is not valid application/x-www-form-urlencoded")
+	}
+	return form, nil
+}
+
 // parseBasic decodes a Basic credential into the pairs to try.
 func parseBasic(enc string) ([][2]string, bool) {
 	raw, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil {
-		return nil, false
+		// Some clients leave out the '=' padding.
+		if raw, err = base64.RawStdEncoding.DecodeString(enc); err != nil {
+			return nil, false
+		}
 	}
 	id, secret, ok := strings.Cut(string(raw), ":")
 	if !ok {

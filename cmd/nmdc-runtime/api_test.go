@@ -59,7 +59,8 @@ func TestCreateUserErrors(t *testing.T) {
 		{"wrong content type", admin.Token, "text/plain", `{"username":"x1","password":"password-1"}`, 415, "application/json"},
 		{"latin1 charset", admin.Token, "application/json; charset=latin1", `{"username":"x1","password":"password-1"}`, 415, "UTF-8"},
 		{"body over 1 MiB", admin.Token, "", `{"username":"x1","password":"password-1","full_name":"` + strings.Repeat("n", 1<<20) + `"}`, 413, "larger"},
-		{"deep nesting", admin.Token, "", `{"x":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`, 422, "unknown field"},
+		{"deep nesting", admin.Token, "", `{"x":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`, 422, "nested too deeply"},
+		{"every bad field at once", admin.Token, "", `{"username":123,"password":true,"site_admins":[]}`, 422, "site_admins"},
 	}
 	before := storeCounts(t, ts)
 	for _, tc := range tests {

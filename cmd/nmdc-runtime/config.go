@@ -27,6 +27,7 @@ type serveConfig struct {
 	LogFormat    string
 	LogLevel     string
 	ShutdownWait time.Duration
+	AuthCacheTTL time.Duration
 }
 
 // defaultDatabasePath is $XDG_DATA_HOME/nmdc-runtime/runtime.db, else
@@ -84,6 +85,8 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 	fs.StringVar(&cost, "bcrypt-cost", cost, "bcrypt cost for new passwords, 4-31 (env NMDC_RUNTIME_BCRYPT_COST)")
 	fs.StringVar(&ttl, "token-ttl", ttl, "access token lifetime (env NMDC_RUNTIME_TOKEN_TTL)")
 	fs.StringVar(&wait, "shutdown-timeout", wait, "how long to let requests finish on SIGTERM (env NMDC_RUNTIME_SHUTDOWN_TIMEOUT)")
+	cacheTTL := envOr(getenv, "NMDC_RUNTIME_AUTH_CACHE_TTL", "1s")
+	fs.StringVar(&cacheTTL, "auth-cache-ttl", cacheTTL, "how long a token check may reuse a user or client read; a change on another instance is seen within it; 0 disables (env NMDC_RUNTIME_AUTH_CACHE_TTL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "NMDC_RUNTIME_LOG_FORMAT", "text"), "text or json (env NMDC_RUNTIME_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "NMDC_RUNTIME_LOG_LEVEL", "info"), "debug, info, warn or error (env NMDC_RUNTIME_LOG_LEVEL)")
 	if err := stderrParse(fs, args); err != nil {
@@ -103,6 +106,11 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 		errs = append(errs, fmt.Errorf("shutdown timeout %q: must be a duration such as 20s", wait))
 	} else {
 		c.ShutdownWait = d
+	}
+	if d, err := time.ParseDuration(cacheTTL); err != nil || d < 0 || d > time.Minute {
+		errs = append(errs, fmt.Errorf("auth cache TTL %q: must be a duration from 0 to 1m, such as 1s", cacheTTL))
+	} else {
+		c.AuthCacheTTL = d
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr must not be empty"))

@@ -65,6 +65,7 @@ func testConfig(t *testing.T) serveConfig {
 		LogFormat:    "json",
 		LogLevel:     "debug",
 		ShutdownWait: 5 * time.Second,
+		AuthCacheTTL: time.Second,
 	}
 }
 

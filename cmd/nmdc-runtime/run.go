@@ -40,6 +40,9 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// errHelp ends a command whose flags' help was printed: exit 0.
+var errHelp = errors.New("help printed")
+
 func exitCode(err error) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -76,7 +79,7 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return &usageError{"help requested"}
+			return errHelp
 		}
 		return &usageError{err.Error()}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -89,9 +90,19 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 		Signer:     auth.NewSigner(key, cfg.Issuer),
 		BcryptCost: cfg.BcryptCost,
 		TokenTTL:   cfg.TokenTTL,
+		// 0 in configuration means off; the service reads 0 as its default.
+		AuthCacheTTL: cmp.Or(cfg.AuthCacheTTL, -1),
+	}
+	// Listen before bootstrapping, so a busy port fails the start before a
+	// one-time admin password is printed and lost.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		store.Close()
+		return nil, err
 	}
 	boot, err := svc.Bootstrap(ctx, cfg.AdminUser, cfg.AdminPass)
 	if err != nil {
+		ln.Close()
 		store.Close()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
@@ -101,11 +112,6 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 			// Printed once to the terminal, never to the log.
 			fmt.Fprintf(stdout, "\nCreated runtime admin %q with password:\n\n    %s\n\nIt is shown only this once. Set API_ADMIN_USER/API_ADMIN_PASS before the first start to choose them.\n\n", boot.Username, boot.GeneratedPassword)
 		}
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		store.Close()
-		return nil, err
 	}
 	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion()})
 	hs := &http.Server{

@@ -1,0 +1,19 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+
+	"github.com/nmdc-runtime/server/domain"
+	"github.com/nmdc-runtime/server/sqlite"
+)
+
+// openStore opens the database the bench seeds before the server starts.
+func openStore(ctx context.Context, db string) (domain.Store, error) {
+	return sqlite.Open(ctx, db)
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func numCPU() int { return runtime.NumCPU() }
