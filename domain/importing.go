@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nmdc-runtime/server/auth"
 )
@@ -238,6 +239,12 @@ func PlanImport(b ImportBatch, have ImportExisting, dryRun bool) ImportPlan {
 		p.Users = append(p.Users, u.User)
 	}
 
+	for _, u := range b.Users {
+		if fe := ValidateUsername(u.Username); fe != nil {
+			r.Notes = append(r.Notes, fmt.Sprintf("%s: username %q is kept although new usernames must follow the rule: %s", u.Source, u.Username, fe.Msg))
+		}
+	}
+
 	batchSites := map[string]bool{}
 	for _, s := range b.Sites {
 		batchSites[s.ID] = true
@@ -351,7 +358,7 @@ func ValidateImport(b ImportBatch) error {
 
 	users := map[string]Source{}
 	for _, u := range b.Users {
-		field(u.Source, ValidateUsername(u.Username))
+		field(u.Source, validateImportedUsername(u.Username))
 		if first, ok := users[u.Username]; ok {
 			add(u.Source, "username %q is also at line %d; a username may appear only once", u.Username, first.Line)
 		} else {
@@ -422,6 +429,24 @@ func ValidateImport(b ImportBatch) error {
 		msg += fmt.Sprintf("\n  ... and %d more", len(problems)-maxImportProblems)
 	}
 	return Errorf(Invalid, "the export is invalid; nothing was imported:\n  %s", msg)
+}
+
+// validateImportedUsername checks what every stored username must be:
+// present, UTF-8, bounded, without control characters. The stricter rules
+// for new usernames (no outer or invisible spaces, no mixed scripts) do not
+// refuse an account that already exists: PlanImport keeps it and notes it.
+func validateImportedUsername(name string) *FieldError {
+	switch {
+	case name == "":
+		return fieldErr("username", "field required", "value_error.missing")
+	case !utf8.ValidString(name):
+		return fieldErr("username", "username must be valid UTF-8", "value_error")
+	case utf8.RuneCountInString(name) > MaxUsernameLen:
+		return fieldErr("username", fmt.Sprintf("username must be at most %d characters", MaxUsernameLen), "value_error.any_str.max_length")
+	case hasControl(name):
+		return fieldErr("username", "username must not contain control characters", "value_error")
+	}
+	return nil
 }
 
 // isImportableHash reports whether a stored hash is one VerifyPassword

@@ -458,7 +458,8 @@ func TestImportReportsUnknownFieldsAndNotes(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runtime.db")
 	users := writeTestFile(t, dir, "users.json",
-		`{"_id": {"$oid": "0123456789abcdef01234567"}, "username": "erin", "hashed_password": "$2b$10$HM5006ZSjKsGOInmJSj2Qerxo0JEJeGI70drOwpnafZgXT6aYNOhC", "site_admin": ["erin lab/old", "later-site"], "email": null, "nickname": "e", "created_at": {"$date": {"$numberLong": "1714564800123"}}}`+"\n")
+		`{"_id": {"$oid": "0123456789abcdef01234567"}, "username": "erin", "hashed_password": "$2b$10$HM5006ZSjKsGOInmJSj2Qerxo0JEJeGI70drOwpnafZgXT6aYNOhC", "site_admin": ["erin lab/old", "later-site"], "email": null, "nickname": "e", "created_at": {"$date": {"$numberLong": "1714564800123"}}}`+"\n"+
+			`{"username": "Frank Old", "hashed_password": "$2b$10$HM5006ZSjKsGOInmJSj2Qerxo0JEJeGI70drOwpnafZgXT6aYNOhC"}`+"\n")
 	sites := writeTestFile(t, dir, "sites.json",
 		`{"_id": {"$oid": "0123456789abcdef01234568"}, "id": "erin lab/old", "capability_ids": null, "clients": [{"id": "sys0erin", "hashed_secret": "$2b$10$HM5006ZSjKsGOInmJSj2Qerxo0JEJeGI70drOwpnafZgXT6aYNOhC", "note": "x"}], "created_at": {"$date": "2020-01-02T03:04:05Z"}, "owner": "erin"}`+"\n")
 	out := mustImport(t, db, "--users", users, "--sites", sites)
@@ -466,12 +467,14 @@ func TestImportReportsUnknownFieldsAndNotes(t *testing.T) {
 		"Unknown fields ignored: 3: sites.clients.note (1), sites.owner (1), users.nickname (1)",
 		`site id "erin lab/old" is kept although new site ids must follow the rule`,
 		`user "erin" administers site "later-site", which does not exist`,
+		`users.json line 2: username "Frank Old" is kept although new usernames must follow the rule`,
 	} {
 		if !strings.Contains(out, m) {
 			t.Errorf("report does not mention %q:\n%s", m, out)
 		}
 	}
 	wantCounts(t, out, "clients", 1, 0, 0)
+	wantCounts(t, out, "users", 2, 0, 0)
 }
 
 // TestImportUsage: the command needs a file, and a missing file is named.
