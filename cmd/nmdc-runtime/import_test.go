@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nmdc-runtime/server/client"
 	"github.com/nmdc-runtime/server/internal/testfixtures"
@@ -158,16 +159,24 @@ func TestImportReferenceExport(t *testing.T) {
 	// has users, so no admin is created and the imported admin's password
 	// is the one that works.
 	ts := startTest(t, func(c *serveConfig) { c.Database = db })
+	// Imported hashes have the existing deployment's cost (2^12 rounds):
+	// slow under the race detector, so the logins run one at a time with
+	// a generous client timeout.
+	slowClient := func() *client.Client {
+		c := ts.client()
+		c.HTTP.Timeout = 5 * time.Minute
+		return c
+	}
+
 	ctx := t.Context()
-	if _, err := ts.client().Login(ctx, testAdmin, testAdminPW); client.StatusOf(err) != http.StatusUnauthorized {
+	if _, err := slowClient().Login(ctx, testAdmin, testAdminPW); client.StatusOf(err) != http.StatusUnauthorized {
 		t.Fatalf("bootstrap password works on an imported database: %v", err)
 	}
 
 	t.Run("users log in and see their sites", func(t *testing.T) {
 		for _, u := range referenceUsers {
 			t.Run(u.name, func(t *testing.T) {
-				t.Parallel()
-				c := ts.client()
+				c := slowClient()
 				_, err := c.Login(ctx, u.name, u.password)
 				if u.disabled {
 					var ce *client.Error
@@ -204,8 +213,7 @@ func TestImportReferenceExport(t *testing.T) {
 			})
 		}
 		t.Run("ORCID-style user with a wrong password", func(t *testing.T) {
-			t.Parallel()
-			if _, err := ts.client().Login(ctx, "0000-0002-1825-0097", "not-the-password"); client.StatusOf(err) != http.StatusUnauthorized {
+			if _, err := slowClient().Login(ctx, "0000-0002-1825-0097", "not-the-password"); client.StatusOf(err) != http.StatusUnauthorized {
 				t.Fatalf("login: %v", err)
 			}
 		})
@@ -214,8 +222,7 @@ func TestImportReferenceExport(t *testing.T) {
 	t.Run("site clients log in and act for their site", func(t *testing.T) {
 		for _, sc := range referenceClients {
 			t.Run(fmt.Sprintf("%s basic=%v", sc.id, sc.basic), func(t *testing.T) {
-				t.Parallel()
-				c := ts.client()
+				c := slowClient()
 				if _, err := c.LoginClient(ctx, sc.id, sc.secret, sc.basic); err != nil {
 					t.Fatalf("client login with the imported bcrypt hash: %v", err)
 				}
@@ -226,8 +233,7 @@ func TestImportReferenceExport(t *testing.T) {
 			})
 		}
 		t.Run("wrong secret", func(t *testing.T) {
-			t.Parallel()
-			if _, err := ts.client().LoginClient(ctx, "sys0bob00002", "bob-client-secret-1", false); client.StatusOf(err) != http.StatusUnauthorized {
+			if _, err := slowClient().LoginClient(ctx, "sys0bob00002", "bob-client-secret-1", false); client.StatusOf(err) != http.StatusUnauthorized {
 				t.Fatalf("login: %v", err)
 			}
 		})
