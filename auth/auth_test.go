@@ -70,3 +70,23 @@ func TestVerifyLeewayAndIssuer(t *testing.T) {
 		t.Fatalf("token without iss/iat: %+v %v", c, err)
 	}
 }
+
+// TestVerifyMemoStillExpires: a token verified once is refused after it
+// expires, even though its verification was remembered.
+func TestVerifyMemoStillExpires(t *testing.T) {
+	s := NewSigner([]byte("key-0123456789abcdef"), "us")
+	now := time.Now()
+	s.now = func() time.Time { return now }
+	tok, _ := s.Sign(Claims{Subject: "user:a", ExpiresAt: time.Now().Add(time.Minute)})
+	if _, err := s.Verify(tok); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Minute + 2*Leeway)
+	if _, err := s.Verify(tok); !errors.Is(err, ErrTokenExpired) {
+		t.Fatalf("remembered token past its expiry: %v", err)
+	}
+	// A tampered copy is not the same string: verified afresh, refused.
+	if _, err := s.Verify(tok[:len(tok)-2] + "AA"); err == nil {
+		t.Fatal("tampered token accepted")
+	}
+}

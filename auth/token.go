@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -44,27 +45,37 @@ type Signer struct {
 	key    []byte
 	issuer string
 	parser *jwt.Parser
+	now    func() time.Time
+
+	// verified remembers tokens whose signature and claims were checked,
+	// so that a client polling the API pays for the HMAC and JSON decoding
+	// once per token, not per request. Only the expiry is rechecked: the
+	// same string always verifies the same way.
+	mu       sync.Mutex
+	verified map[string]Claims
 }
+
+// maxVerified bounds the verified-token memo (a few MB at most).
+const maxVerified = 10000
 
 // NewSigner returns a Signer. issuer is written into new tokens and, when a
 // token carries an iss claim, must match (tokens from the existing
 // deployment carry none).
 func NewSigner(key []byte, issuer string) *Signer {
-	return &Signer{
-		key:    key,
-		issuer: issuer,
-		parser: jwt.NewParser(
-			// RFC 8725 §3.1: accept only the algorithm we use; "none" and
-			// every asymmetric algorithm are refused before any key is used.
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithExpirationRequired(),
-			jwt.WithLeeway(Leeway),
-			// One spelling per token: no spare bits in the base64 tail.
-			jwt.WithStrictDecoding(),
-			// An iat in the future would dodge revocation cut-offs.
-			jwt.WithIssuedAt(),
-		),
-	}
+	s := &Signer{key: key, issuer: issuer, now: time.Now, verified: map[string]Claims{}}
+	s.parser = jwt.NewParser(
+		// RFC 8725 §3.1: accept only the algorithm we use; "none" and
+		// every asymmetric algorithm are refused before any key is used.
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithLeeway(Leeway),
+		// One spelling per token: no spare bits in the base64 tail.
+		jwt.WithStrictDecoding(),
+		// An iat in the future would dodge revocation cut-offs.
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(func() time.Time { return s.now() }),
+	)
+	return s
 }
 
 // Sign returns a signed token for c.
@@ -88,6 +99,29 @@ func (s *Signer) Sign(c Claims) (string, error) {
 // Verify checks a token's algorithm, signature, expiry and issuer and
 // returns its claims. The error is one of the ErrToken* values.
 func (s *Signer) Verify(token string) (Claims, error) {
+	s.mu.Lock()
+	c, ok := s.verified[token]
+	s.mu.Unlock()
+	if ok {
+		if s.now().After(c.ExpiresAt.Add(Leeway)) {
+			return Claims{}, ErrTokenExpired
+		}
+		return c, nil
+	}
+	c, err := s.verify(token)
+	if err != nil {
+		return Claims{}, err
+	}
+	s.mu.Lock()
+	if len(s.verified) >= maxVerified {
+		clear(s.verified)
+	}
+	s.verified[token] = c
+	s.mu.Unlock()
+	return c, nil
+}
+
+func (s *Signer) verify(token string) (Claims, error) {
 	var rc jwt.RegisteredClaims
 	_, err := s.parser.ParseWithClaims(token, &rc, func(*jwt.Token) (any, error) { return s.key, nil })
 	switch {

@@ -1,12 +1,14 @@
 package domain
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nmdc-runtime/server/auth"
 )
@@ -330,7 +332,9 @@ func DecodePageToken(tok string) (string, error) {
 		return "", nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(b) == 0 {
+	// Keys are valid UTF-8 without NUL; anything else was not issued here
+	// (and PostgreSQL could not even compare it).
+	if err != nil || len(b) == 0 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 		return "", InvalidFields(FieldError{Loc: []string{"query", "page_token"}, Msg: "page_token is not one this server issued; pass next_page_token from a previous page", Type: "value_error"})
 	}
 	return string(b), nil

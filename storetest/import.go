@@ -9,11 +9,11 @@ import (
 	"github.com/nmdc-runtime/server/domain"
 )
 
-// RunImport holds the conformance cases of Store.Import: new items are
-// written, identical ones are unchanged, a conflict or a failure writes
-// nothing, a dry run writes nothing, and two imports racing on one batch
-// write each item once. Every case opens its own store.
-func RunImport(t *testing.T, open func(t *testing.T) domain.Store) {
+// testImport holds the cases of Store.Import: new items are written,
+// identical ones are unchanged, a conflict or a failure writes nothing, a
+// dry run writes nothing, and imports racing on one batch write each item
+// once. Every case opens its own store.
+func testImport(t *testing.T, open Opener) {
 	t.Run("new items are written as given", func(t *testing.T) {
 		s := open(t)
 		rep, err := s.Import(t.Context(), impBatch(), false)

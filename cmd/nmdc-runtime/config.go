@@ -28,6 +28,12 @@ type serveConfig struct {
 	LogLevel     string
 	ShutdownWait time.Duration
 	AuthCacheTTL time.Duration
+
+	// DBMaxConns and DBStatementTimeout tune the PostgreSQL pool; 0 keeps
+	// the URL's setting, else the driver's and server's defaults. SQLite
+	// ignores them.
+	DBMaxConns         int
+	DBStatementTimeout time.Duration
 }
 
 // defaultDatabasePath is $XDG_DATA_HOME/nmdc-runtime/runtime.db, else
@@ -78,9 +84,12 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 	}
 	c.AdminUser = getenv("API_ADMIN_USER")
 
+	maxConns, stmtTimeout := envOr(getenv, "NMDC_RUNTIME_DB_MAX_CONNS", "0"), envOr(getenv, "NMDC_RUNTIME_DB_STATEMENT_TIMEOUT", "30s")
 	cost, ttl, wait := envOr(getenv, "NMDC_RUNTIME_BCRYPT_COST", strconv.Itoa(auth.DefaultBcryptCost)), envOr(getenv, "NMDC_RUNTIME_TOKEN_TTL", "24h"), envOr(getenv, "NMDC_RUNTIME_SHUTDOWN_TIMEOUT", "20s")
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "NMDC_RUNTIME_ADDR", "127.0.0.1:8000"), "listen address (env NMDC_RUNTIME_ADDR)")
 	fs.StringVar(&c.Database, "database", envOr(getenv, "NMDC_RUNTIME_DATABASE", defaultDatabasePath(getenv)), "SQLite file path, or a postgres:// URL (env NMDC_RUNTIME_DATABASE)")
+	fs.StringVar(&maxConns, "db-max-conns", maxConns, "PostgreSQL: most connections one instance opens; 0 keeps the URL's pool_max_conns, else max(4, CPUs) (env NMDC_RUNTIME_DB_MAX_CONNS)")
+	fs.StringVar(&stmtTimeout, "db-statement-timeout", stmtTimeout, "PostgreSQL: cancel any statement that runs longer; 0 keeps the server's setting (env NMDC_RUNTIME_DB_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.Issuer, "issuer", envOr(getenv, "NMDC_RUNTIME_ISSUER", "nmdc-runtime"), "iss claim of issued tokens (env NMDC_RUNTIME_ISSUER)")
 	fs.StringVar(&cost, "bcrypt-cost", cost, "bcrypt cost for new passwords, 4-31 (env NMDC_RUNTIME_BCRYPT_COST)")
 	fs.StringVar(&ttl, "token-ttl", ttl, "access token lifetime (env NMDC_RUNTIME_TOKEN_TTL)")
@@ -101,6 +110,16 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 		errs = append(errs, fmt.Errorf("token TTL %q: must be a duration of at least 1m, such as 24h", ttl))
 	} else {
 		c.TokenTTL = d
+	}
+	if n, err := strconv.Atoi(maxConns); err != nil || n < 0 || n > 10000 {
+		errs = append(errs, fmt.Errorf("db max conns %q: must be an integer from 0 to 10000", maxConns))
+	} else {
+		c.DBMaxConns = n
+	}
+	if d, err := time.ParseDuration(stmtTimeout); err != nil || d < 0 || (d > 0 && d < time.Millisecond) {
+		errs = append(errs, fmt.Errorf("db statement timeout %q: must be 0 or a duration of at least 1ms, such as 30s", stmtTimeout))
+	} else {
+		c.DBStatementTimeout = d
 	}
 	if d, err := time.ParseDuration(wait); err != nil || d < 0 {
 		errs = append(errs, fmt.Errorf("shutdown timeout %q: must be a duration such as 20s", wait))

@@ -79,7 +79,7 @@ func runImport(ctx context.Context, args []string, getenv env, stdout, stderr io
 	if err := domain.ValidateImport(batch); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg.Database)
+	store, err := openStore(ctx, serveConfig{Database: cfg.Database})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}

@@ -16,6 +16,9 @@ import (
 
 	"github.com/nmdc-runtime/server/client"
 	"github.com/nmdc-runtime/server/internal/testfixtures"
+	"github.com/nmdc-runtime/server/postgres/pgtest"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for dumpDB
 )
 
 // The plain secrets of ../shared/fixtures/reference-export, from its README.
@@ -88,9 +91,13 @@ func wantCounts(t *testing.T, out, kind string, imported, unchanged, conflicting
 // dumpDB renders every stored row that an import may write (times left
 // out, since an import stamps the current time), to show that a refused
 // import changed nothing and that a second run changes nothing.
-func dumpDB(t *testing.T, path string) string {
+func dumpDB(t *testing.T, path string) string { // path: a SQLite file or a postgres:// URL
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	driver, dsn := "sqlite", "file:"+path+"?mode=ro"
+	if isPostgresURL(path) {
+		driver, dsn = "pgx", path
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,13 +144,31 @@ func writeTestFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+// forEachBackend runs fn on SQLite, and on PostgreSQL when
+// RUNTIME_TEST_POSTGRES_DSN is set (skipped otherwise; failed under
+// CI=true). newDB returns a fresh, empty database for one test: a file
+// path, or a postgres:// URL whose search_path is a new schema.
+func forEachBackend(t *testing.T, fn func(t *testing.T, newDB func(t *testing.T) string)) {
+	t.Run("SQLite", func(t *testing.T) {
+		fn(t, func(t *testing.T) string { return filepath.Join(t.TempDir(), "runtime.db") })
+	})
+	t.Run("PostgreSQL", func(t *testing.T) {
+		base := pgtest.BaseDSN(t)
+		fn(t, func(t *testing.T) string { return pgtest.FreshSchema(t, base) })
+	})
+}
+
 // TestImportReferenceExport imports the fixture export into a fresh
 // database, starts the server on it, and logs in over HTTP with every
 // secret of the fixtures' README: imported bcrypt hashes work unchanged,
 // the disabled user cannot log in, sites and clients are there, and each
 // imported admin sees its sites in /users/me and has its rights.
 func TestImportReferenceExport(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "runtime.db")
+	forEachBackend(t, testImportReferenceExport)
+}
+
+func testImportReferenceExport(t *testing.T, newDB func(t *testing.T) string) {
+	db := newDB(t)
 	out := mustImportReference(t, db)
 	for _, row := range []struct {
 		kind string
@@ -277,7 +302,11 @@ func TestImportReferenceExport(t *testing.T) {
 // reports every item as unchanged; a --jsonArray export of the same
 // documents is the same import.
 func TestImportIsIdempotentAndDryRunWritesNothing(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "runtime.db")
+	forEachBackend(t, testImportIsIdempotent)
+}
+
+func testImportIsIdempotent(t *testing.T, newDB func(t *testing.T) string) {
+	db := newDB(t)
 	out := mustImportReference(t, db, "--dry-run")
 	if !strings.Contains(out, "Dry run: nothing was written") {
 		t.Fatalf("dry run report:\n%s", out)
@@ -291,6 +320,11 @@ func TestImportIsIdempotentAndDryRunWritesNothing(t *testing.T) {
 
 	mustImportReference(t, db)
 	first := dumpDB(t, db)
+	for _, want := range []string{"alice_the_admin", "metagenome-annotation-1.0.0", "sys0bob00002", "/admin/site_clients"} {
+		if !strings.Contains(first, want) {
+			t.Fatalf("the dump lacks %q:\n%s", want, first)
+		}
+	}
 	for _, extra := range [][]string{nil, {"--dry-run"}} {
 		out = mustImportReference(t, db, extra...)
 		for _, row := range []struct {
@@ -305,7 +339,7 @@ func TestImportIsIdempotentAndDryRunWritesNothing(t *testing.T) {
 	}
 
 	// The same documents as one JSON array per file, pretty-printed.
-	arrayDB := filepath.Join(t.TempDir(), "runtime.db")
+	arrayDB := newDB(t)
 	dir := filepath.Join("testdata", "reference-export-array")
 	out = mustImport(t, arrayDB, "--users", filepath.Join(dir, "users.json"), "--sites", filepath.Join(dir, "sites.json"), "--allowances", filepath.Join(dir, "allowances.json"))
 	wantCounts(t, out, "users", 5, 0, 0)
@@ -322,6 +356,10 @@ func TestImportIsIdempotentAndDryRunWritesNothing(t *testing.T) {
 // naming the file and line; the database is exactly as before. Each file
 // starts with valid new documents, so a half-done import would show.
 func TestImportRefusesBadInputAndConflicts(t *testing.T) {
+	forEachBackend(t, testImportRefuses)
+}
+
+func testImportRefuses(t *testing.T, newDB func(t *testing.T) string) {
 	const (
 		hash      = `"$2b$10$HM5006ZSjKsGOInmJSj2Qerxo0JEJeGI70drOwpnafZgXT6aYNOhC"`
 		otherHash = `"$2b$10$tdU.R1yGqFN0rWdPVEzjkeRC05N7IuZVo0kRo97ZugH/j7mo5FG2u"`
@@ -419,7 +457,7 @@ func TestImportRefusesBadInputAndConflicts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			db := filepath.Join(dir, "runtime.db")
+			db := newDB(t)
 			mustImportReference(t, db)
 			before := dumpDB(t, db)
 			args := []string{"--database", db}

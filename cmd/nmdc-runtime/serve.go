@@ -17,6 +17,7 @@ import (
 	"github.com/nmdc-runtime/server/auth"
 	"github.com/nmdc-runtime/server/domain"
 	"github.com/nmdc-runtime/server/httpapi"
+	"github.com/nmdc-runtime/server/postgres"
 	"github.com/nmdc-runtime/server/sqlite"
 )
 
@@ -56,12 +57,21 @@ func newLogger(cfg serveConfig, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens the store the database setting names.
-func openStore(ctx context.Context, database string) (domain.Store, error) {
-	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
-		return nil, errors.New("PostgreSQL is not supported by this build")
+// isPostgresURL reports whether the database setting names PostgreSQL.
+func isPostgresURL(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
+}
+
+// openStore opens the store the database setting names: a postgres:// or
+// postgresql:// URL selects PostgreSQL, anything else is a SQLite file.
+func openStore(ctx context.Context, cfg serveConfig) (domain.Store, error) {
+	if isPostgresURL(cfg.Database) {
+		return postgres.Open(ctx, cfg.Database, postgres.Options{
+			MaxConns:         int32(cfg.DBMaxConns),
+			StatementTimeout: cfg.DBStatementTimeout,
+		})
 	}
-	return sqlite.Open(ctx, database)
+	return sqlite.Open(ctx, cfg.Database)
 }
 
 // signingKey returns the configured key, else the one kept in the database
@@ -76,7 +86,7 @@ func signingKey(ctx context.Context, cfg serveConfig, store domain.Store) ([]byt
 // startServer opens the store, bootstraps it, and starts listening.
 func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) (*runningServer, error) {
 	log := newLogger(cfg, stderr)
-	store, err := openStore(ctx, cfg.Database)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

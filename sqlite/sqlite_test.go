@@ -9,15 +9,13 @@ import (
 	"github.com/nmdc-runtime/server/storetest"
 )
 
-// TestImportConformance runs the Store.Import cases of the conformance
-// suite on a SQLite file.
-func TestImportConformance(t *testing.T) {
-	storetest.RunImport(t, func(t *testing.T) domain.Store {
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) domain.Store {
 		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "runtime.db"))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("open: %v", err)
 		}
-		t.Cleanup(func() { _ = s.Close() })
+		t.Cleanup(func() { s.Close() })
 		return s
 	})
 }
