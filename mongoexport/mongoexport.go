@@ -304,11 +304,13 @@ func parseDate(v jsontext.Value) (time.Time, error) {
 		if err := json.Unmarshal(inner, &s); err != nil {
 			return time.Time{}, bad
 		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("$date %q is not an RFC 3339 time such as 2024-05-01T12:00:00.000Z", truncate(s))
+		// RFC 3339, or the "+0000" offset some older tools write.
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999-0700"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t.UTC(), nil
+			}
 		}
-		return t.UTC(), nil
+		return time.Time{}, fmt.Errorf("$date %q is not an RFC 3339 time such as 2024-05-01T12:00:00.000Z", truncate(s))
 	case '0':
 		return millis(string(inner), bad)
 	case '{':

@@ -55,6 +55,11 @@ func TestReadUsersShapes(t *testing.T) {
 			want:  []domain.User{{Username: "a", PasswordHash: "h", CreatedAt: when}},
 		},
 		{
+			name:  "date with a +0000 offset",
+			input: `{"username": "a", "hashed_password": "h", "created_at": {"$date": "2024-05-01T12:00:00.123+0000"}}`,
+			want:  []domain.User{{Username: "a", PasswordHash: "h", CreatedAt: when}},
+		},
+		{
 			name:  "canonical date",
 			input: `{"username": "a", "hashed_password": "h", "created_at": {"$date": {"$numberLong": "1714564800123"}}}`,
 			want:  []domain.User{{Username: "a", PasswordHash: "h", CreatedAt: when}},
