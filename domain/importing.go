@@ -351,9 +351,14 @@ func ValidateImport(b ImportBatch) error {
 		problems = append(problems, src.String()+": "+fmt.Sprintf(format, args...))
 	}
 	field := func(src Source, fe *FieldError) {
-		if fe != nil {
-			add(src, "%s", fe.Msg)
+		if fe == nil {
+			return
 		}
+		msg := fe.Msg
+		if len(fe.Loc) > 1 && !strings.Contains(msg, fe.Loc[1]) {
+			msg = fe.Loc[1] + ": " + msg
+		}
+		add(src, "%s", msg)
 	}
 
 	users := map[string]Source{}
