@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -539,10 +538,4 @@ func TestImportUsage(t *testing.T) {
 	if exitCode(err) != 2 {
 		t.Fatalf("flag without value: %v", err)
 	}
-}
-
-// formLogin posts a token request as the existing deployment's clients do.
-func formLogin(t *testing.T, base string, form url.Values, header http.Header) rawResponse {
-	t.Helper()
-	return postForm(t, base+"/token", form, header)
 }
