@@ -24,6 +24,9 @@ type Service struct {
 	Now        func() time.Time
 	BcryptCost int
 	TokenTTL   time.Duration
+	// ShareTTL is how long a one-time share link stays valid
+	// (DefaultShareTTL when zero).
+	ShareTTL time.Duration
 	// AuthCacheTTL: how long a token check may reuse a user or client
 	// read; 0 means DefaultAuthCacheTTL, negative disables the cache.
 	AuthCacheTTL time.Duration
@@ -95,7 +98,7 @@ func (s *Service) LoginPassword(ctx context.Context, username, password string) 
 	if u.Disabled {
 		return Token{}, Errorf(Unauthenticated, "This account is disabled; ask a runtime administrator to enable it")
 	}
-	return s.issue(auth.SubjectUser + u.Username)
+	return s.issue(auth.SubjectUser+u.Username, u.TokensValidAfter)
 }
 
 // LoginClient checks site-client credentials and issues a client token.
@@ -115,14 +118,26 @@ func (s *Service) LoginClient(ctx context.Context, clientID, secret string) (Tok
 	if err := auth.VerifySecret(c.SecretHash, secret); err != nil {
 		return Token{}, errBadClient
 	}
-	return s.issue(auth.SubjectClient + c.ID)
+	// Best effort: a failure to record the time must not refuse a login.
+	_ = s.Store.TouchSiteClient(ctx, c.ID, s.now(), LastUsedGranularity)
+	return s.issue(auth.SubjectClient+c.ID, c.TokensValidAfter)
 }
 
-func (s *Service) issue(subject string) (Token, error) {
+// LastUsedGranularity bounds how often a client login writes last_used_at.
+const LastUsedGranularity = time.Minute
+
+// issue signs a token for subject. Its iat is never before validAfter, the
+// subject's revocation cut-off, so a token issued in the same second as a
+// revocation (iat has whole seconds) still counts as issued after it.
+func (s *Service) issue(subject string, validAfter time.Time) (Token, error) {
 	now := s.now()
+	iat := now
+	if iat.Before(validAfter) {
+		iat = validAfter
+	}
 	tok, err := s.Signer.Sign(auth.Claims{
 		Subject:   subject,
-		IssuedAt:  now,
+		IssuedAt:  iat,
 		ExpiresAt: now.Add(s.ttl()),
 		ID:        auth.RandomToken(16),
 	})
@@ -205,10 +220,16 @@ func (s *Service) requireUser(p Principal, what string) error {
 	return nil
 }
 
-// CreateUser creates a user account; only runtime admins may.
-func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User, error) {
+// CreateUser creates a user account; only runtime admins may. Without a
+// password the server generates one and returns a one-time link that
+// reveals it (nil when a password was given).
+func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User, *Share, error) {
 	if err := s.requireRuntimeAdmin(p); err != nil {
-		return User{}, err
+		return User{}, nil, err
+	}
+	generated := in.Password == ""
+	if generated {
+		in.Password = NewPassword()
 	}
 	var fields []FieldError
 	for _, fe := range []*FieldError{
@@ -223,11 +244,11 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 		}
 	}
 	if len(fields) > 0 {
-		return User{}, InvalidFields(fields...)
+		return User{}, nil, InvalidFields(fields...)
 	}
 	hash, err := auth.HashPassword(in.Password, s.BcryptCost)
 	if err != nil {
-		return User{}, err
+		return User{}, nil, err
 	}
 	now := s.now()
 	u := User{
@@ -240,9 +261,18 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 		CreatedAt:    now,
 	}
 	if err := s.Store.CreateUser(ctx, u); err != nil {
-		return User{}, err
+		return User{}, nil, err
 	}
-	return u, nil
+	if !generated {
+		return u, nil, nil
+	}
+	// The account exists even if the link cannot be stored; a runtime
+	// admin can then reset the password for a new link.
+	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username}, in.Password)
+	if err != nil {
+		return User{}, nil, err
+	}
+	return u, share, nil
 }
 
 // NewSite is a request to create a site.
@@ -341,14 +371,14 @@ func DecodePageToken(tok string) (string, error) {
 }
 
 // GenerateCredentials creates a new client for a site and returns it with
-// its secret, which is shown this once and stored only as a hash. Only the
-// site's admins may.
-func (s *Service) GenerateCredentials(ctx context.Context, p Principal, siteID string) (SiteClient, string, error) {
+// its secret, which is shown this once (or, with share, through a one-time
+// link) and stored only as a hash. Only the site's admins may.
+func (s *Service) GenerateCredentials(ctx context.Context, p Principal, siteID string, share bool) (SiteClient, IssuedSecret, error) {
 	if _, err := s.Store.GetSite(ctx, siteID); err != nil {
-		return SiteClient{}, "", err
+		return SiteClient{}, IssuedSecret{}, err
 	}
 	if !s.freshSiteAdmin(ctx, p, siteID) {
-		return SiteClient{}, "", Errorf(Forbidden, "Only admins of site %q may generate its credentials", siteID)
+		return SiteClient{}, IssuedSecret{}, Errorf(Forbidden, "Only admins of site %q may generate its credentials", siteID)
 	}
 	secret := auth.NewSecret()
 	c := SiteClient{
@@ -361,13 +391,14 @@ func (s *Service) GenerateCredentials(ctx context.Context, p Principal, siteID s
 		c.ID = auth.NewClientID()
 		err := s.Store.CreateSiteClient(ctx, c)
 		if err == nil {
-			return c, secret, nil
+			issued, err := s.issueSecret(ctx, p, c, secret, share)
+			return c, issued, err
 		}
 		if !IsKind(err, Conflict) {
-			return SiteClient{}, "", err
+			return SiteClient{}, IssuedSecret{}, err
 		}
 	}
-	return SiteClient{}, "", errors.New("could not allocate a unique client id")
+	return SiteClient{}, IssuedSecret{}, errors.New("could not allocate a unique client id")
 }
 
 // BootstrapResult says what Bootstrap did.
@@ -379,8 +410,17 @@ type BootstrapResult struct {
 	GeneratedPassword string
 }
 
-// AllActions are the allowance actions the bootstrap admin receives.
-var AllActions = []string{ActionAdminAllowances, ActionAdminSiteClients, "/metadata/changesheets:submit", "/metadata/json:submit", "/queries:run(query_cmd:DeleteCommand)"}
+// AllActions are the allowance actions of the existing deployment, sorted;
+// the bootstrap admin receives them all.
+var AllActions = []string{
+	ActionAdminAllowances,
+	ActionAdminSiteClients,
+	ActionSubmitChangesheets,
+	ActionSubmitJSON,
+	ActionAggregateData,
+	ActionDeleteData,
+	ActionWFFileStaging,
+}
 
 // Bootstrap creates the admin site and admin user on an empty database.
 func (s *Service) Bootstrap(ctx context.Context, username, password string) (BootstrapResult, error) {

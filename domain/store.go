@@ -36,6 +36,57 @@ type Store interface {
 	CreateSiteClient(ctx context.Context, c SiteClient) error
 	// GetSiteClient returns the client with this id, or NotFound.
 	GetSiteClient(ctx context.Context, id string) (SiteClient, error)
+	// ListSiteClients returns the clients of a site ordered by creation
+	// time, then id (an empty list for a site without clients).
+	ListSiteClients(ctx context.Context, siteID string) ([]SiteClient, error)
+	// UpdateSiteClient replaces the secret hash and TokensValidAfter of
+	// client c.ID, or returns NotFound.
+	UpdateSiteClient(ctx context.Context, c SiteClient) error
+	// DeleteSiteClient deletes a client, or returns NotFound.
+	DeleteSiteClient(ctx context.Context, id string) error
+	// TouchSiteClient sets the client's LastUsedAt to at when the stored
+	// value is older than at minus granularity, so that frequent logins
+	// write at most once per granularity. A missing client is no error.
+	TouchSiteClient(ctx context.Context, id string, at time.Time, granularity time.Duration) error
+
+	// ListSiteAdmins returns the usernames of the admins of a site,
+	// ordered by username.
+	ListSiteAdmins(ctx context.Context, siteID string) ([]string, error)
+	// AddSiteAdmin appends siteID to the site_admin list of a user.
+	// NotFound when the user does not exist; Conflict when the user
+	// already administers the site.
+	AddSiteAdmin(ctx context.Context, siteID, username string) error
+	// RemoveSiteAdmin removes siteID from the site_admin list of a user,
+	// atomically refusing with Conflict when that user is the site's only
+	// admin (so concurrent removals never leave a site without one).
+	// NotFound when the user does not administer the site.
+	RemoveSiteAdmin(ctx context.Context, siteID, username string) error
+
+	// ListAllowances returns allowances matching f ordered by username,
+	// then action; the page key is AllowanceKey (parse f.After with
+	// ParseAllowanceKey).
+	ListAllowances(ctx context.Context, f AllowanceFilter) (Page[Allowance], error)
+	// HasAllowance reports whether the user holds the action.
+	HasAllowance(ctx context.Context, username, action string) (bool, error)
+	// CreateAllowance inserts a. Conflict when it exists.
+	CreateAllowance(ctx context.Context, a Allowance) error
+	// DeleteAllowance deletes a, or returns NotFound.
+	DeleteAllowance(ctx context.Context, a Allowance) error
+
+	// CreateCapability inserts c. Conflict when its id exists.
+	CreateCapability(ctx context.Context, c Capability) error
+	// GetCapability returns the capability with this id, or NotFound.
+	GetCapability(ctx context.Context, id string) (Capability, error)
+	// ListCapabilities returns capabilities ordered by id.
+	ListCapabilities(ctx context.Context, f ListFilter) (Page[Capability], error)
+
+	// CreateShareLink inserts l. Conflict when its token hash exists.
+	CreateShareLink(ctx context.Context, l ShareLink) error
+	// OpenShareLink returns the link with this token hash as it was, and
+	// in the same transaction marks it opened at now and erases its sealed
+	// secret, so that exactly one caller ever receives the secret.
+	// NotFound when no such link exists.
+	OpenShareLink(ctx context.Context, tokenHash string, now time.Time) (ShareLink, error)
 
 	// Import writes the new items of a batch that ValidateImport accepted,
 	// in one transaction: it reads the stored rows the batch touches

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // AdminSiteID is the site whose admins are runtime admins: they create,
 // update and list users.
@@ -78,4 +81,75 @@ type ListFilter struct {
 	After string
 	// Limit is the page size, at least 1.
 	Limit int
+}
+
+// Allowance actions of the existing deployment (its AllowanceAction enum),
+// beside ActionAdminAllowances and ActionAdminSiteClients.
+const (
+	ActionSubmitChangesheets = "/metadata/changesheets:submit"
+	ActionSubmitJSON         = "/metadata/json:submit"
+	ActionDeleteData         = "/queries:run(query_cmd:DeleteCommand)"
+	ActionAggregateData      = "/queries:run(query_cmd:AggregateCommand)"
+	ActionWFFileStaging      = "/wf_file_staging"
+)
+
+// Capability is something a site can do, named by id in a site's
+// capability_ids. Sites may name capability ids that no Capability
+// describes (imported sites do); the ids are only labels.
+type Capability struct {
+	ID          string
+	Name        string
+	Description string
+	CreatedAt   time.Time
+}
+
+// AllowanceKey is the page key of an allowance: the JSON array
+// [username, action] (page tokens hold no NUL, so no separator byte will
+// do). Stores order by the pair itself, not by this text.
+func AllowanceKey(a Allowance) string {
+	b, _ := json.Marshal([]string{a.Username, a.Action})
+	return string(b)
+}
+
+// ParseAllowanceKey reverses AllowanceKey; "" (the first page) gives two
+// empty strings. A key that is not one AllowanceKey made is Invalid.
+func ParseAllowanceKey(key string) (username, action string, err error) {
+	if key == "" {
+		return "", "", nil
+	}
+	var pair []string
+	if json.Unmarshal([]byte(key), &pair) != nil || len(pair) != 2 {
+		return "", "", errPageToken
+	}
+	return pair[0], pair[1], nil
+}
+
+// AllowanceFilter selects allowances; empty fields match everything.
+type AllowanceFilter struct {
+	Username string
+	Action   string
+	ListFilter
+}
+
+// Share link kinds: what a one-time link reveals.
+const (
+	ShareUserPassword = "password"
+	ShareClientSecret = "client_secret"
+)
+
+// ShareLink is a one-time link that reveals a generated password or client
+// secret once. Only the SHA-256 of the link token is stored, and the secret
+// is sealed with a key derived from the token, so the database alone
+// reveals neither.
+type ShareLink struct {
+	TokenHash string
+	Kind      string // ShareUserPassword or ShareClientSecret
+	Username  string // for ShareUserPassword
+	SiteID    string // for ShareClientSecret
+	ClientID  string // for ShareClientSecret
+	Sealed    []byte // empty once opened
+	CreatedAt time.Time
+	CreatedBy string
+	ExpiresAt time.Time
+	OpenedAt  time.Time // zero until opened
 }

@@ -31,12 +31,14 @@ var kindStatus = map[domain.Kind]int{
 	domain.TooLarge:        http.StatusRequestEntityTooLarge,
 	kindUnsupportedMedia:   http.StatusUnsupportedMediaType,
 	kindBadRequest:         http.StatusBadRequest,
+	kindMethodNotAllowed:   http.StatusMethodNotAllowed,
 }
 
 // Kinds that only the HTTP layer produces.
 const (
 	kindUnsupportedMedia domain.Kind = 100 + iota
 	kindBadRequest
+	kindMethodNotAllowed
 )
 
 // writeError is the one place where an error becomes a response. Errors

@@ -15,11 +15,12 @@ import (
 
 // Server serves the Runtime API.
 type Server struct {
-	svc     *domain.Service
-	log     *slog.Logger
-	version string
-	mux     *http.ServeMux
-	handler http.Handler
+	svc       *domain.Service
+	log       *slog.Logger
+	publicURL string
+	version   string
+	mux       *http.ServeMux
+	handler   http.Handler
 }
 
 // Config holds what a Server needs.
@@ -27,11 +28,14 @@ type Config struct {
 	Service *domain.Service
 	Logger  *slog.Logger
 	Version string
+	// PublicURL is the base of links the server hands out (share links);
+	// when empty, the scheme and Host of each request are used.
+	PublicURL string
 }
 
 // New returns a Server with every route registered.
 func New(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, log: cfg.Logger, version: cfg.Version, mux: http.NewServeMux()}
+	s := &Server{svc: cfg.Service, log: cfg.Logger, version: cfg.Version, publicURL: cfg.PublicURL, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -48,12 +52,36 @@ func (s *Server) routes() {
 	s.handle("POST /token", s.token)
 	s.handle("GET /users/me", s.authed(s.getMe))
 	s.handle("POST /users", s.authed(s.createUser))
+	s.handle("PUT /users", s.authed(s.updateUser))
+	// Custom methods "POST /x/{id}:verb": ServeMux wildcards take whole
+	// segments, so customMethods splits off the verb, in one place.
+	// /users/me:changePassword, /users/{username}:resetPassword
+	s.handle("POST /users/{user_action}", s.customMethods("user_action", "/users/{username}", userMethods))
+	s.handle("GET /admin/users", s.authed(s.listUsers))
+	s.handle("GET /admin/users/{username}", s.authed(s.getUser))
+
 	s.handle("POST /sites", s.authed(s.createSite))
 	s.handle("GET /sites", s.listSites)
 	s.handle("GET /sites/{site_id}", s.getSite)
-	// POST /sites/{site_id}:generateCredentials: ServeMux wildcards take
-	// whole segments, so the verb after ':' is dispatched in one place.
-	s.handle("POST /sites/{site_action}", s.siteAction)
+	// /sites/{site_id}:generateCredentials[?share=true]
+	s.handle("POST /sites/{site_action}", s.customMethods("site_action", "/sites/{site_id}", siteMethods))
+	s.handle("GET /sites/{site_id}/admins", s.authed(s.listSiteAdmins))
+	s.handle("POST /sites/{site_id}/admins", s.authed(s.addSiteAdmin))
+	s.handle("DELETE /sites/{site_id}/admins/{username}", s.authed(s.removeSiteAdmin))
+	s.handle("GET /sites/{site_id}/clients", s.authed(s.listSiteClients))
+	s.handle("DELETE /sites/{site_id}/clients/{client_id}", s.authed(s.deleteSiteClient))
+	// /sites/{site_id}/clients/{client_id}:rotateSecret[?share=true]
+	s.handle("POST /sites/{site_id}/clients/{client_action}", s.customMethods("client_action", "/sites/{site_id}/clients/{client_id}", clientMethods))
+	s.handle("PATCH /admin/site_clients/{site_client_id}", s.authed(s.patchSiteClient))
+
+	s.handle("GET /admin/allowances", s.authed(s.listAllowances))
+	s.handle("POST /admin/allowances", s.authed(s.createAllowance))
+	s.handle("DELETE /admin/allowances", s.authed(s.deleteAllowance))
+	s.handle("GET /admin/allowances/actions", s.authed(s.listActions))
+	s.handle("GET /capabilities", s.listCapabilities)
+	s.handle("GET /capabilities/{capability_id}", s.getCapability)
+	s.handle("GET /share/{token}", s.openShare)
+
 	s.handle("GET /health", s.health)
 	s.handle("GET /version", s.getVersion)
 	s.handle("GET /{$}", s.root)

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/nmdc-runtime/server/domain"
 )
@@ -68,9 +67,22 @@ func pageParams(r *http.Request) (int, string, error) {
 	return size, q.Get("page_token"), nil
 }
 
+// credentialsOut is a newly generated client secret: given directly as
+// {client_id, client_secret} (the existing deployment's shape), or, when
+// asked with ?share=true, as {client_id, share_url, share_expires_at}.
 type credentialsOut struct {
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
+	ClientID       string  `json:"client_id"`
+	ClientSecret   string  `json:"client_secret,omitempty"`
+	ShareURL       string  `json:"share_url,omitempty"`
+	ShareExpiresAt *string `json:"share_expires_at,omitempty"`
+}
+
+func (s *Server) newCredentialsOut(r *http.Request, c domain.SiteClient, issued domain.IssuedSecret) credentialsOut {
+	out := credentialsOut{ClientID: c.ID, ClientSecret: issued.Secret}
+	if issued.Share != nil {
+		out.ShareURL, out.ShareExpiresAt = s.shareURL(r, issued.Share)
+	}
+	return out
 }
 
 // createSite is POST /sites.
@@ -111,36 +123,23 @@ func (s *Server) getSite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// siteActions are the custom methods on a site (AIP-136 style
-// "/sites/{id}:verb"). The verb follows the last ':'; new site ids never
-// contain one.
-var siteActions = map[string]func(*Server, http.ResponseWriter, *http.Request, domain.Principal, string) error{
+// siteMethods are the custom methods of POST /sites/{site_id}:verb.
+var siteMethods = map[string]verbFunc{
 	"generateCredentials": (*Server).generateCredentials,
 }
 
-// siteAction is POST /sites/{site_id}:{verb}.
-func (s *Server) siteAction(w http.ResponseWriter, r *http.Request) error {
-	seg := r.PathValue("site_action")
-	i := strings.LastIndexByte(seg, ':')
-	if i <= 0 {
-		return domain.Errorf(domain.NotFound, "Not Found: to act on a site, POST /sites/{site_id}:generateCredentials")
-	}
-	action, ok := siteActions[seg[i+1:]]
-	if !ok {
-		return domain.Errorf(domain.NotFound, "Not Found: unknown site action %q", truncate(seg[i+1:], 50))
-	}
-	return s.authed(func(w http.ResponseWriter, r *http.Request, p domain.Principal) error {
-		return action(s, w, r, p, seg[:i])
-	})(w, r)
-}
-
-// generateCredentials is POST /sites/{site_id}:generateCredentials.
+// generateCredentials is POST /sites/{site_id}:generateCredentials
+// [?share=true].
 func (s *Server) generateCredentials(w http.ResponseWriter, r *http.Request, p domain.Principal, siteID string) error {
-	c, secret, err := s.svc.GenerateCredentials(r.Context(), p, siteID)
+	share, err := shareParam(r)
+	if err != nil {
+		return err
+	}
+	c, issued, err := s.svc.GenerateCredentials(r.Context(), p, siteID, share)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Pragma", "no-cache")
-	writeJSON(w, http.StatusOK, credentialsOut{ClientID: c.ID, ClientSecret: secret})
+	writeJSON(w, http.StatusOK, s.newCredentialsOut(r, c, issued))
 	return nil
 }

@@ -179,6 +179,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		s.writeTokenError(w, r, err)
 		return nil
 	}
+	writeToken(w, tok)
+	return nil
+}
+
+// writeToken writes a token in the shape of the existing deployment plus
+// expires_in.
+func writeToken(w http.ResponseWriter, tok domain.Token) {
 	w.Header().Set("Pragma", "no-cache")
 	secs := int64(tok.ExpiresIn.Seconds())
 	writeJSON(w, http.StatusOK, tokenResponse{
@@ -187,7 +194,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		Expires:     tokenExpiresIn{Days: secs / 86400, Hours: secs % 86400 / 3600, Minutes: secs % 3600 / 60},
 		ExpiresIn:   secs,
 	})
-	return nil
 }
 
 func (s *Server) grant(w http.ResponseWriter, r *http.Request) (domain.Token, error) {

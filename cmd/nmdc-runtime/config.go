@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,6 +25,8 @@ type serveConfig struct {
 	Issuer       string
 	BcryptCost   int
 	TokenTTL     time.Duration
+	ShareTTL     time.Duration
+	PublicURL    string
 	LogFormat    string
 	LogLevel     string
 	ShutdownWait time.Duration
@@ -34,6 +37,8 @@ type serveConfig struct {
 	// ignores them.
 	DBMaxConns         int
 	DBStatementTimeout time.Duration
+	// clock replaces time.Now in the service; tests set it.
+	clock func() time.Time
 }
 
 // defaultDatabasePath is $XDG_DATA_HOME/nmdc-runtime/runtime.db, else
@@ -86,6 +91,7 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 
 	maxConns, stmtTimeout := envOr(getenv, "NMDC_RUNTIME_DB_MAX_CONNS", "0"), envOr(getenv, "NMDC_RUNTIME_DB_STATEMENT_TIMEOUT", "30s")
 	cost, ttl, wait := envOr(getenv, "NMDC_RUNTIME_BCRYPT_COST", strconv.Itoa(auth.DefaultBcryptCost)), envOr(getenv, "NMDC_RUNTIME_TOKEN_TTL", "24h"), envOr(getenv, "NMDC_RUNTIME_SHUTDOWN_TIMEOUT", "20s")
+	shareTTL := envOr(getenv, "NMDC_RUNTIME_SHARE_TTL", "168h")
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "NMDC_RUNTIME_ADDR", "127.0.0.1:8000"), "listen address (env NMDC_RUNTIME_ADDR)")
 	fs.StringVar(&c.Database, "database", envOr(getenv, "NMDC_RUNTIME_DATABASE", defaultDatabasePath(getenv)), "SQLite file path, or a postgres:// URL (env NMDC_RUNTIME_DATABASE)")
 	fs.StringVar(&maxConns, "db-max-conns", maxConns, "PostgreSQL: most connections one instance opens; 0 keeps the URL's pool_max_conns, else max(4, CPUs) (env NMDC_RUNTIME_DB_MAX_CONNS)")
@@ -93,6 +99,8 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 	fs.StringVar(&c.Issuer, "issuer", envOr(getenv, "NMDC_RUNTIME_ISSUER", "nmdc-runtime"), "iss claim of issued tokens (env NMDC_RUNTIME_ISSUER)")
 	fs.StringVar(&cost, "bcrypt-cost", cost, "bcrypt cost for new passwords, 4-31 (env NMDC_RUNTIME_BCRYPT_COST)")
 	fs.StringVar(&ttl, "token-ttl", ttl, "access token lifetime (env NMDC_RUNTIME_TOKEN_TTL)")
+	fs.StringVar(&shareTTL, "share-ttl", shareTTL, "how long a one-time share link stays valid (env NMDC_RUNTIME_SHARE_TTL)")
+	fs.StringVar(&c.PublicURL, "public-url", envOr(getenv, "NMDC_RUNTIME_PUBLIC_URL", ""), "base URL of links the server hands out, e.g. https://api.example.org; default: the request's scheme and host (env NMDC_RUNTIME_PUBLIC_URL)")
 	fs.StringVar(&wait, "shutdown-timeout", wait, "how long to let requests finish on SIGTERM (env NMDC_RUNTIME_SHUTDOWN_TIMEOUT)")
 	cacheTTL := envOr(getenv, "NMDC_RUNTIME_AUTH_CACHE_TTL", "1s")
 	fs.StringVar(&cacheTTL, "auth-cache-ttl", cacheTTL, "how long a token check may reuse a user or client read; a change on another instance is seen within it; 0 disables (env NMDC_RUNTIME_AUTH_CACHE_TTL)")
@@ -110,6 +118,16 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 		errs = append(errs, fmt.Errorf("token TTL %q: must be a duration of at least 1m, such as 24h", ttl))
 	} else {
 		c.TokenTTL = d
+	}
+	if d, err := time.ParseDuration(shareTTL); err != nil || d < time.Minute {
+		errs = append(errs, fmt.Errorf("share TTL %q: must be a duration of at least 1m, such as 168h", shareTTL))
+	} else {
+		c.ShareTTL = d
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("public URL %q: must be an http or https URL such as https://api.example.org", c.PublicURL))
+		}
 	}
 	if n, err := strconv.Atoi(maxConns); err != nil || n < 0 || n > 10000 {
 		errs = append(errs, fmt.Errorf("db max conns %q: must be an integer from 0 to 10000", maxConns))

@@ -89,3 +89,22 @@ func TestServeCommandGracefulShutdown(t *testing.T) {
 		t.Fatalf("no stop line in %s", logs.String())
 	}
 }
+
+// TestShareSettings: the share-link lifetime and public URL, from env or
+// flags, and their refusals.
+func TestShareSettings(t *testing.T) {
+	c, err := loadForTest(nil, map[string]string{"HOME": "/home/x"})
+	if err != nil || c.ShareTTL != 7*24*time.Hour || c.PublicURL != "" {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	c, err = loadForTest([]string{"--share-ttl", "48h"}, map[string]string{"NMDC_RUNTIME_SHARE_TTL": "1h", "NMDC_RUNTIME_PUBLIC_URL": "https://api.example.org"})
+	if err != nil || c.ShareTTL != 48*time.Hour || c.PublicURL != "https://api.example.org" {
+		t.Fatalf("config: %+v, %v", c, err)
+	}
+	_, err = loadForTest([]string{"--share-ttl", "1s", "--public-url", "ftp://x"}, nil)
+	for _, want := range []string{"share TTL", "public URL"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %q", err, want)
+		}
+	}
+}

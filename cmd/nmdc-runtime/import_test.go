@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -280,8 +281,44 @@ func testImportReferenceExport(t *testing.T, newDB func(t *testing.T) string) {
 				t.Errorf("GET /sites lacks %s: %v", want, ids)
 			}
 		}
-		// The API has no list of clients; the store shows each imported
-		// one with its site and its hash kept as it was.
+		// Each site's admin lists its clients over HTTP (with a token made
+		// as the existing deployment makes them, to spare bcrypt logins).
+		for admin, want := range map[string][2]string{
+			"admin":                    {"nmdc-runtime", "sys0abcd1234"},
+			"bob_the_bioinformatician": {"bob-laptop", "sys0bob00001 sys0bob00002"},
+		} {
+			tok := existingDeploymentToken(testJWTKey, "user:"+admin, time.Now().Add(time.Hour))
+			r := send(t, http.MethodGet, ts.URL+"/sites/"+want[0]+"/clients?max_page_size=100", bearer(tok), nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET /sites/%s/clients: %d %s", want[0], r.Status, r.Body)
+			}
+			var list struct {
+				Resources []struct {
+					ID     string `json:"id"`
+					SiteID string `json:"site_id"`
+				} `json:"resources"`
+			}
+			if err := json.Unmarshal(r.Body, &list); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, c := range list.Resources {
+				ids = append(ids, c.ID)
+				if c.SiteID != want[0] {
+					t.Errorf("client %s of %s lists site %q", c.ID, want[0], c.SiteID)
+				}
+			}
+			for _, id := range strings.Fields(want[1]) {
+				if !slices.Contains(ids, id) {
+					t.Errorf("GET /sites/%s/clients = %v, lacks %s", want[0], ids, id)
+				}
+			}
+			if strings.Contains(string(r.Body), "$2b$") {
+				t.Errorf("a client list shows a hash: %s", r.Body)
+			}
+		}
+		// The store keeps each imported client with its site and its hash
+		// as it was.
 		hashes := map[string]string{
 			"sys0abcd1234": "$2b$12$wb1qrDsv3S4Tjc/lA4Qytu4UW7IHy19Y3R5/ZF5JQJis2x5osQKqm",
 			"sys0bob00001": "$2b$12$wG4aEjD/SYd8sULGDjogYeW9A1UTvswWz8FoXeTAa6s2YPdGjVGna",

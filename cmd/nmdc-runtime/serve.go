@@ -97,9 +97,11 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 	}
 	svc := &domain.Service{
 		Store:      store,
-		Signer:     auth.NewSigner(key, cfg.Issuer),
+		Signer:     newSigner(key, cfg),
 		BcryptCost: cfg.BcryptCost,
 		TokenTTL:   cfg.TokenTTL,
+		ShareTTL:   cfg.ShareTTL,
+		Now:        cfg.clock,
 		// 0 in configuration means off; the service reads 0 as its default.
 		AuthCacheTTL: cmp.Or(cfg.AuthCacheTTL, -1),
 	}
@@ -123,7 +125,7 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 			fmt.Fprintf(stdout, "\nCreated runtime admin %q with password:\n\n    %s\n\nIt is shown only this once. Set API_ADMIN_USER/API_ADMIN_PASS before the first start to choose them.\n\n", boot.Username, boot.GeneratedPassword)
 		}
 	}
-	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion()})
+	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, Version: buildVersion(), PublicURL: cfg.PublicURL})
 	hs := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -165,4 +167,12 @@ func redactDatabase(db string) string {
 		}
 	}
 	return db
+}
+
+// newSigner makes the token signer, on the injected clock when tests set one.
+func newSigner(key []byte, cfg serveConfig) *auth.Signer {
+	if cfg.clock != nil {
+		return auth.NewSigner(key, cfg.Issuer, auth.WithClock(cfg.clock))
+	}
+	return auth.NewSigner(key, cfg.Issuer)
 }
