@@ -480,6 +480,12 @@ func (s *Service) Import(ctx context.Context, b ImportBatch, dryRun bool) (Impor
 		if b.Users[i].CreatedAt.IsZero() {
 			b.Users[i].CreatedAt = now
 		}
+		// Tokens the existing deployment issued to a disabled user must
+		// stay refused if an admin enables the account here later, as
+		// tokens of a user disabled here do.
+		if b.Users[i].Disabled && b.Users[i].TokensValidAfter.IsZero() {
+			b.Users[i].TokensValidAfter = now
+		}
 		b.Users[i].SiteAdmin = dedupe(b.Users[i].SiteAdmin)
 	}
 	for i := range b.Sites {

@@ -311,3 +311,25 @@ func TestClientCompatibilityTokenRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestImportedDisabledUserTokensStayRevoked: a user imported as disabled
+// whom an admin enables later logs in afresh; tokens the existing
+// deployment issued before the import stay refused.
+func TestImportedDisabledUserTokensStayRevoked(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "runtime.db")
+	mustImportReference(t, db)
+	ts := startTest(t, func(c *serveConfig) { c.Database = db })
+	old := existingDeploymentToken(testJWTKey, "user:carol_disabled", time.Now().Add(time.Hour))
+	u, err := ts.store.GetUser(t.Context(), "carol_disabled")
+	if err != nil || !u.Disabled || u.TokensValidAfter.IsZero() {
+		t.Fatalf("imported carol = %+v, %v", u, err)
+	}
+	u.Disabled = false
+	if err := ts.store.UpdateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	r := send(t, http.MethodGet, ts.URL+"/users/me", bearer(old), nil)
+	if r.Status != http.StatusUnauthorized || !strings.Contains(r.detail(t), "revoked") {
+		t.Fatalf("a pre-import token of a user imported as disabled: %d %s", r.Status, r.Body)
+	}
+}
