@@ -34,10 +34,29 @@ type FieldError struct {
 	Type string `json:"type"`
 }
 
+// String names the field (its location less "body") and the problem.
+func (f FieldError) String() string {
+	var loc []string
+	for i, l := range f.Loc {
+		if s := fmt.Sprint(l); i > 0 || s != "body" {
+			loc = append(loc, s)
+		}
+	}
+	if len(loc) == 0 {
+		return f.Msg
+	}
+	// Many messages already start with the field's name.
+	if rest, ok := strings.CutPrefix(f.Msg, loc[0]); ok && (rest == "" || strings.ContainsAny(rest[:1], ": .[")) {
+		return f.Msg
+	}
+	return strings.Join(loc, ".") + ": " + f.Msg
+}
+
 // Error is a non-2xx response.
 type Error struct {
 	Status int
-	// Detail is the server's sentence; for a 422 it joins the field messages.
+	// Detail is the server's sentence; for a 422 it joins the fields'
+	// names and messages.
 	Detail string
 	Fields []FieldError
 	// Code is the OAuth2 error code of a token error.
@@ -71,7 +90,7 @@ func decodeError(resp *http.Response) error {
 			if json.Unmarshal(raw.Detail, &e.Fields) == nil {
 				msgs := make([]string, len(e.Fields))
 				for i, f := range e.Fields {
-					msgs[i] = f.Msg
+					msgs[i] = f.String()
 				}
 				e.Detail = strings.Join(msgs, "; ")
 			}
@@ -180,6 +199,11 @@ type User struct {
 	SiteAdmin []string `json:"site_admin"`
 	Disabled  bool     `json:"disabled"`
 	SiteID    string   `json:"site_id,omitempty"`
+	// ShareURL is set when a user was created without a password: a
+	// one-time link that shows the generated password once, until
+	// ShareExpiresAt (RFC 3339).
+	ShareURL       string  `json:"share_url,omitempty"`
+	ShareExpiresAt *string `json:"share_expires_at,omitempty"`
 }
 
 // NewUser is the body of POST /users.
@@ -235,29 +259,49 @@ func (c *Client) ListSites(ctx context.Context, pageSize int, pageToken string) 
 }
 
 func pageQuery(size int, token string) string {
-	q := url.Values{}
+	return encodeQuery(addPage(url.Values{}, size, token))
+}
+
+// addPage adds max_page_size and page_token to q when they are set.
+func addPage(q url.Values, size int, token string) url.Values {
 	if size > 0 {
 		q.Set("max_page_size", strconv.Itoa(size))
 	}
 	if token != "" {
 		q.Set("page_token", token)
 	}
+	return q
+}
+
+// encodeQuery is "?" and the encoded query, or "" for none.
+func encodeQuery(q url.Values) string {
 	if len(q) == 0 {
 		return ""
 	}
 	return "?" + q.Encode()
 }
 
-// Credentials are a new site client's id and its secret, shown once.
+// Credentials are a new site client's id and its secret, shown once; or,
+// when a link was asked for, the id and a one-time link that shows the
+// secret.
 type Credentials struct {
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
+	ClientID       string  `json:"client_id"`
+	ClientSecret   string  `json:"client_secret,omitempty"`
+	ShareURL       string  `json:"share_url,omitempty"`
+	ShareExpiresAt *string `json:"share_expires_at,omitempty"`
 }
 
 // GenerateCredentials creates a new client for a site (its admins only).
 func (c *Client) GenerateCredentials(ctx context.Context, siteID string) (Credentials, error) {
 	var cr Credentials
 	return cr, c.do(ctx, http.MethodPost, "/sites/"+url.PathEscape(siteID)+":generateCredentials", nil, &cr)
+}
+
+// GenerateCredentialsLink creates a new client for a site and returns, in
+// place of its secret, a one-time link that shows it.
+func (c *Client) GenerateCredentialsLink(ctx context.Context, siteID string) (Credentials, error) {
+	var cr Credentials
+	return cr, c.do(ctx, http.MethodPost, "/sites/"+url.PathEscape(siteID)+":generateCredentials?share=true", nil, &cr)
 }
 
 // Health is GET /health.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -297,12 +298,33 @@ func (s *Service) CreateSite(ctx context.Context, p Principal, in NewSite) (Site
 	if len(fields) > 0 {
 		return Site{}, InvalidFields(fields...)
 	}
+	if err := s.checkReservedSiteID(ctx, p, in.ID); err != nil {
+		return Site{}, err
+	}
 	site := Site{ID: in.ID, CapabilityIDs: dedupe(in.CapabilityIDs), CreatedAt: s.now()}
 	if err := s.Store.CreateSite(ctx, site, p.User.Username); err != nil {
 		return Site{}, err
 	}
 	s.forgetUser(p.User.Username)
 	return site, nil
+}
+
+// checkReservedSiteID refuses to let a user create a site whose id a
+// runtime admin granted to other users in advance (site_admin may name
+// sites not created yet): otherwise anyone could claim it, become its admin
+// and act for it. Those users, and runtime admins, may create it.
+func (s *Service) checkReservedSiteID(ctx context.Context, p Principal, id string) error {
+	if p.User.IsRuntimeAdmin() {
+		return nil
+	}
+	holders, err := s.Store.ListSiteAdmins(ctx, id)
+	if err != nil || len(holders) == 0 || slices.Contains(holders, p.User.Username) {
+		return err
+	}
+	if _, err := s.Store.GetSite(ctx, id); err == nil {
+		return Errorf(Conflict, "site %q already exists", id)
+	}
+	return Errorf(Forbidden, "Site id %q is reserved: a runtime admin made other users its admins before it was created; one of them (or a runtime admin) must create it", id)
 }
 
 // GetSite returns a site.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,9 @@ type Server struct {
 	version   string
 	mux       *http.ServeMux
 	handler   http.Handler
+	// patterns are the routes registered, in order (see Routes).
+	patterns []string
+	openAPI  servedFile
 }
 
 // Config holds what a Server needs.
@@ -39,6 +43,13 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	doc, err := openAPIJSON(s.version)
+	if err != nil {
+		// The tables in openapi.go are wrong: a programming error that
+		// every test reports.
+		panic(err)
+	}
+	s.openAPI = newServedFile("openapi.json", doc)
 	s.routes()
 	s.handler = s.recoverPanics(s.accessLog(http.HandlerFunc(s.dispatch)))
 	return s
@@ -85,13 +96,23 @@ func (s *Server) routes() {
 	s.handle("GET /health", s.health)
 	s.handle("GET /version", s.getVersion)
 	s.handle("GET /{$}", s.root)
+	// Not part of the API itself (see notInSpec in openapi.go).
+	s.handle("GET /openapi.json", s.getOpenAPI)
+	s.handle("GET /docs", s.docsPage)
+	s.handle("GET /docs/{$}", s.root)
+	s.handle("GET /docs/{asset}", s.docsAsset)
 }
+
+// Routes returns the patterns that routes() registered, in order, so that
+// tests can hold them against the OpenAPI document.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // handlerFunc is a handler that returns its error, so that every error is
 // written by one function.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) handle(pattern string, h handlerFunc) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)

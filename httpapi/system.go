@@ -31,7 +31,7 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// root is GET /: people land on the docs.
+// root is GET / (and GET /docs/): people land on the docs.
 func (s *Server) root(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/docs", http.StatusTemporaryRedirect)
 	return nil

@@ -130,3 +130,26 @@ func TestRequestShapeHardening(t *testing.T) {
 		t.Fatalf("form with 20000 fields: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestReservedSiteID: a site id granted in advance to some users cannot be
+// claimed by another user; a grantee can create it.
+func TestReservedSiteID(t *testing.T) {
+	ts := startTest(t)
+	admin := mustAdmin(t, ts)
+	mustCreateUser(t, admin, "alice", "alice-laptop")
+	mustCreateUser(t, admin, "mallory")
+	mallory := mustLogin(t, ts, "mallory", testPassword)
+	r := send(t, http.MethodPost, ts.URL+"/sites", jsonHeader(mallory.Token), strings.NewReader(`{"id":"alice-laptop"}`))
+	if r.Status != 403 || !strings.Contains(r.detail(t), "reserved") {
+		t.Fatalf("claiming a reserved id: %d %s", r.Status, r.Body)
+	}
+	if _, err := ts.client().GetSite(t.Context(), "alice-laptop"); err == nil {
+		t.Fatal("the refused claim created the site")
+	}
+	alice := mustLogin(t, ts, "alice", testPassword)
+	mustCreateSite(t, alice, "alice-laptop")
+	r = send(t, http.MethodPost, ts.URL+"/sites", jsonHeader(mallory.Token), strings.NewReader(`{"id":"alice-laptop"}`))
+	if r.Status != 409 {
+		t.Fatalf("existing site: %d %s", r.Status, r.Body)
+	}
+}
