@@ -88,6 +88,15 @@ type Store interface {
 	// NotFound when no such link exists.
 	OpenShareLink(ctx context.Context, tokenHash string, now time.Time) (ShareLink, error)
 
+	// Import writes the new items of a batch that ValidateImport accepted,
+	// in one transaction: it reads the stored rows the batch touches
+	// (b.Keys()), lets PlanImport classify each item, and inserts the
+	// plan's items only when the report has no conflicts and dryRun is
+	// false. Existing rows are never changed. With conflicts it writes
+	// nothing and returns the report with the report's Err (Conflict).
+	// Report.Written says whether it committed.
+	Import(ctx context.Context, b ImportBatch, dryRun bool) (ImportReport, error)
+
 	// Bootstrap creates, only when the database holds no user at all, the
 	// site AdminSiteID, the user admin (who administers it) and the given
 	// allowances for that user, in one transaction. It reports whether it

@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("CredentialLifecycle", func(t *testing.T) { testCredentialLifecycle(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
 	t.Run("Security", func(t *testing.T) { testSecurity(t, open) })
+	t.Run("Import", func(t *testing.T) { testImport(t, open) })
 }
 
 // t0 is the suite's fixed clock. Stores must keep at least millisecond

@@ -30,6 +30,8 @@ const usage = `nmdc-runtime: the Runtime API server and its command-line client.
 
 Usage:
   nmdc-runtime serve [flags]                        run the API server
+  nmdc-runtime import [flags]                       import the accounts of an existing deployment
+                                                    (mongoexport files; see "import -h")
   nmdc-runtime version                              print the version
 
 Client commands (they talk to the server at --url):
@@ -121,6 +123,8 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	switch cmd {
 	case "serve":
 		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, getenv, stdout, stderr)
 	case "admin":
 		return runAdmin(ctx, rest, getenv, stdin, stdout, stderr)
 	}
