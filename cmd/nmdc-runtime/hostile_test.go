@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
@@ -14,6 +15,10 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nmdc-runtime/server/postgres/pgtest"
 )
 
 // dbSnapshot hashes every row of the tables that hold accounts, sites,
@@ -22,13 +27,38 @@ import (
 // rejected login by design.)
 func dbSnapshot(t *testing.T, ts *testServer) string {
 	t.Helper()
+	h := sha256.New()
+	tables := []string{"users", "site_admins", "sites", "site_clients", "allowances", "revoked_tokens", "settings", "capabilities", "share_links"}
+	if isPostgresURL(ts.cfg.Database) {
+		conn, err := pgx.Connect(t.Context(), ts.cfg.Database)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		for _, table := range tables {
+			rows, err := conn.Query(t.Context(), "SELECT * FROM "+table+" ORDER BY 1")
+			if err != nil {
+				t.Fatalf("snapshot %s: %v", table, err)
+			}
+			for rows.Next() {
+				vals, err := rows.Values()
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(h, "%s:%v\n", table, vals)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return hex.EncodeToString(h.Sum(nil))
+	}
 	db, err := sql.Open("sqlite", "file:"+ts.cfg.Database+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	h := sha256.New()
-	for _, table := range []string{"users", "site_admins", "sites", "site_clients", "allowances", "revoked_tokens", "settings", "capabilities", "share_links"} {
+	for _, table := range tables {
 		rows, err := db.QueryContext(t.Context(), "SELECT * FROM "+table+" ORDER BY 1")
 		if err != nil {
 			t.Fatalf("snapshot %s: %v", table, err)
@@ -196,8 +226,18 @@ func formBodies(fields ...string) []hostileCase {
 // TestHostileInput sends hostile input to every endpoint that takes input:
 // each answer is a 4xx with a JSON detail (or a documented success), never
 // a 5xx, and the database is unchanged after every request.
-func TestHostileInput(t *testing.T) {
-	ts := startTest(t, func(c *serveConfig) { c.LoginMaxFailures, c.LoginMaxFailuresPerSource = 1<<20, 1<<20 })
+func TestHostileInput(t *testing.T) { hostileSuite(t) }
+
+// TestHostileInputOnPostgres runs the same suite on PostgreSQL, whose text
+// holds neither NUL nor invalid UTF-8. Without RUNTIME_TEST_POSTGRES_DSN it
+// skips (fails under CI=true).
+func TestHostileInputOnPostgres(t *testing.T) {
+	base := pgtest.BaseDSN(t)
+	hostileSuite(t, func(c *serveConfig) { c.Database = pgtest.FreshSchema(t, base) })
+}
+
+func hostileSuite(t *testing.T, mods ...func(*serveConfig)) {
+	ts := startTest(t, append([]func(*serveConfig){func(c *serveConfig) { c.LoginMaxFailures, c.LoginMaxFailuresPerSource = 1<<20, 1<<20 }}, mods...)...)
 	admin := mustAdmin(t, ts)
 	mustCreateUser(t, admin, "ivan")
 	ivan := mustLogin(t, ts, "ivan", testPassword)
