@@ -18,6 +18,7 @@ import (
 	"github.com/nmdc-runtime/server/auth"
 	"github.com/nmdc-runtime/server/client"
 	"github.com/nmdc-runtime/server/httpapi"
+	"github.com/nmdc-runtime/server/postgres/pgtest"
 )
 
 // Principals of the authorization matrix.
@@ -79,8 +80,17 @@ type matrixRequest func(n int, p string) (method, path, ctype, body string)
 // TestAuthorizationMatrix sends every route of the API as every kind of
 // principal and checks the status. The routes come from the router, so a
 // new route without a row fails this test.
-func TestAuthorizationMatrix(t *testing.T) {
-	ts := startTest(t, func(c *serveConfig) { c.LoginMaxFailures = 1 << 20 })
+func TestAuthorizationMatrix(t *testing.T) { authorizationMatrix(t) }
+
+// TestAuthorizationMatrixOnPostgres runs the matrix on PostgreSQL. Without
+// RUNTIME_TEST_POSTGRES_DSN it skips (fails under CI=true).
+func TestAuthorizationMatrixOnPostgres(t *testing.T) {
+	base := pgtest.BaseDSN(t)
+	authorizationMatrix(t, func(c *serveConfig) { c.Database = pgtest.FreshSchema(t, base) })
+}
+
+func authorizationMatrix(t *testing.T, mods ...func(*serveConfig)) {
+	ts := startTest(t, append([]func(*serveConfig){func(c *serveConfig) { c.LoginMaxFailures = 1 << 20 }}, mods...)...)
 	admin := mustAdmin(t, ts)
 	mustCreateUser(t, admin, "plain")
 	mustCreateUser(t, admin, "site-a-admin", "site-a")
