@@ -46,8 +46,14 @@ func ValidateUsername(name string) *FieldError {
 		return fieldErr("username", "username must not start or end with white space", "value_error")
 	case hasControl(name):
 		return fieldErr("username", "username must not contain control characters", "value_error")
+	case name == "me" || name == "." || name == "..":
+		return fieldErr("username", fmt.Sprintf("username %q is reserved (it names the caller or a path step)", name), "value_error")
+	case strings.Contains(name, "/"):
+		return fieldErr("username", "username must not contain '/'", "value_error")
 	case strings.IndexFunc(name, invisible) >= 0:
 		return fieldErr("username", "username must not contain spaces or invisible characters (such as zero-width or direction marks)", "value_error")
+	case !norm.NFKC.IsNormalString(name):
+		return fieldErr("username", fmt.Sprintf("username must be typed in its plain Unicode form (NFKC), such as %q", truncateRunes(norm.NFKC.String(name), 100)), "value_error")
 	case mixedScripts(name):
 		return fieldErr("username", "username must not mix letters of different scripts (such as Latin and Cyrillic), which makes look-alike names", "value_error")
 	}
@@ -203,8 +209,9 @@ func storable(s string) bool {
 }
 
 func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	r := []rune(s)
+	if len(r) <= n {
 		return s
 	}
-	return string([]rune(s)[:n]) + "…"
+	return string(r[:n])
 }

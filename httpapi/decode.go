@@ -88,6 +88,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 				f := fe.Fields[0]
 				f.Loc = append([]string{"body", name}, f.Loc[1:]...)
 				f.Msg = fmt.Sprintf("%s must be %s", locName(f.Loc[1:]), describeType(ft, len(f.Loc) > 2))
+				if f.Type != "value_error.jsondecode" {
+					f.Type = typeErrorName(ft, len(f.Loc) > 2)
+				}
 				problems = append(problems, f)
 			}
 		}
@@ -173,6 +176,28 @@ func pointerLoc(p jsontext.Pointer) []string {
 		loc = append(loc, truncate(tok, 100))
 	}
 	return loc
+}
+
+// typeErrorName is the "type" of a wrong-type field error, in the
+// existing deployment's naming (type_error.str, type_error.bool, ...).
+func typeErrorName(t reflect.Type, element bool) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if element && t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "type_error.str"
+	case reflect.Bool:
+		return "type_error.bool"
+	case reflect.Slice:
+		return "type_error.list"
+	case reflect.Int, reflect.Int64:
+		return "type_error.integer"
+	}
+	return "type_error"
 }
 
 // describeType says what a field must be, for its message.

@@ -98,7 +98,11 @@ func translate(err error) error {
 	case strings.HasPrefix(code, "08"), // connection exception
 		strings.HasPrefix(code, "53"), // insufficient resources, too many connections
 		code == codeQueryCanceled, code == codeAdminShutdown, code == codeCrashShutdown,
-		code == codeCannotConnectNow, code == codeReadOnlyTx:
+		code == codeCannotConnectNow, code == codeReadOnlyTx,
+		// The database refuses connections (ALTER DATABASE … ALLOW_CONNECTIONS
+		// false), is gone, refuses our role, or the server itself failed:
+		// nothing the client can fix, and it may pass.
+		code == "55000", code == "3D000", strings.HasPrefix(code, "28"), strings.HasPrefix(code, "58"):
 		return errUnavailable(err)
 	case code == "" && unreachable(err):
 		return errUnavailable(err)

@@ -41,6 +41,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
+	// The file holds password hashes and perhaps the signing key: create
+	// it for its owner only before SQLite opens it, since SQLite gives the
+	// -wal and -shm files the database file's permissions.
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("restrict %s to its owner: %w", p, err)
+		}
+	}
 	dsn := func(extra string) string {
 		q := url.Values{}
 		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
@@ -67,8 +78,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s.read = r
-	// The file holds password hashes: keep it to its owner.
-	_ = os.Chmod(path, 0o600)
 	return s, nil
 }
 

@@ -38,7 +38,7 @@ func TestCreateUserErrors(t *testing.T) {
 		{"site client", sc.Token, "", `{"username":"x1","password":"password-1"}`, 403, "runtime administrators"},
 		{"duplicate", admin.Token, "", `{"username":"erin","password":"password-1"}`, 409, "already taken"},
 		{"case look-alike", admin.Token, "", `{"username":"ERIN","password":"password-1"}`, 409, "too similar"},
-		{"fullwidth look-alike", admin.Token, "", `{"username":"ｅｒｉｎ","password":"password-1"}`, 409, "too similar"},
+		{"fullwidth look-alike", admin.Token, "", `{"username":"ｅｒｉｎ","password":"password-1"}`, 422, "NFKC"},
 		{"missing username", admin.Token, "", `{"password":"password-1"}`, 422, "username"},
 		{"missing username, no password", admin.Token, "", `{"email":"x1@example.org"}`, 422, "username"},
 		{"short password", admin.Token, "", `{"username":"x1","password":"short"}`, 422, "at least 8"},

@@ -224,6 +224,11 @@ func loadServeConfig(args []string, getenv env, fs *flag.FlagSet, stderrParse fu
 	if c.Database == "" {
 		errs = append(errs, errors.New("database must not be empty"))
 	}
+	// A libpq keyword/value string would otherwise become a SQLite file
+	// name, password and all.
+	if strings.Contains(c.Database, "=") && strings.ContainsAny(c.Database, " \t") && !isPostgresURL(c.Database) {
+		errs = append(errs, errors.New("database looks like a keyword/value connection string; give PostgreSQL as a postgres:// URL, or SQLite as a file path"))
+	}
 	if c.JWTSecretKey != "" && len(c.JWTSecretKey) < 16 {
 		errs = append(errs, errors.New("JWT_SECRET_KEY must be at least 16 characters (RFC 7518 §3.2 asks for 32 bytes)"))
 	}

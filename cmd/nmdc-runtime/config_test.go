@@ -108,3 +108,18 @@ func TestShareSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactDatabase(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:secret@db:5432/x?sslmode=disable":     "postgres://u:***@db:5432/x?sslmode=disable",
+		"postgres://u@db/x?password=secret&sslmode=disable": "postgres://u@db/x?password=***&sslmode=disable",
+		"/var/lib/nmdc-runtime/runtime.db":                  "/var/lib/nmdc-runtime/runtime.db",
+	} {
+		if got := redactDatabase(in); got != want || strings.Contains(got, "secret") {
+			t.Errorf("redactDatabase(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if _, err := loadForTest([]string{"--database", "host=db user=u password=secret dbname=x"}, nil); err == nil || !strings.Contains(err.Error(), "postgres://") || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("keyword/value DSN: %v", err)
+	}
+}

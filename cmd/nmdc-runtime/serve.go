@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -163,16 +164,24 @@ func (rs *runningServer) Shutdown(wait time.Duration) error {
 	return rs.stopErr
 }
 
-// redactDatabase hides a password in a database URL before it is logged.
+// redactDatabase hides passwords in a database URL before it is logged:
+// the user:password part and any password query parameter.
 func redactDatabase(db string) string {
-	if i := strings.Index(db, "://"); i >= 0 {
-		if at := strings.LastIndex(db, "@"); at > i {
-			if colon := strings.Index(db[i+3:at], ":"); colon >= 0 {
-				return db[:i+3+colon] + ":***" + db[at:]
-			}
+	u, err := url.Parse(db)
+	if err != nil || u.Scheme == "" {
+		return db
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "password") {
+			q.Set(k, "***")
 		}
 	}
-	return db
+	u.RawQuery = q.Encode()
+	return strings.Replace(u.String(), "%2A%2A%2A", "***", -1)
 }
 
 // newSigner makes the token signer, on the injected clock when tests set one.
