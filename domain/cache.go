@@ -18,6 +18,7 @@ type authCache struct {
 	ttl     time.Duration
 	users   map[string]cached[User]
 	clients map[string]cached[SiteClient]
+	revoked map[string]cached[bool] // by revocation key
 }
 
 type cached[T any] struct {
@@ -30,7 +31,7 @@ type cached[T any] struct {
 const maxCached = 10000
 
 func newAuthCache(ttl time.Duration) *authCache {
-	return &authCache{ttl: ttl, users: map[string]cached[User]{}, clients: map[string]cached[SiteClient]{}}
+	return &authCache{ttl: ttl, users: map[string]cached[User]{}, clients: map[string]cached[SiteClient]{}, revoked: map[string]cached[bool]{}}
 }
 
 func cacheGet[T any](c *authCache, m map[string]cached[T], key string, now time.Time) (T, bool) {
@@ -134,4 +135,37 @@ func (s *Service) freshSiteAdmin(ctx context.Context, p Principal, siteID string
 	}
 	s.forgetUser(u.Username)
 	return u.IsSiteAdmin(siteID)
+}
+
+// tokenRevoked asks the deny-list whether a token was revoked. With
+// RevocationCacheTTL set (a store only this process writes, such as
+// SQLite), an answer is reused for that long, and revocations made here
+// update it at once, so the answer is still exact; a polling client then
+// costs one deny-list read per TTL, not one per request. Without it every
+// check reads the shared database, so a revocation through any instance is
+// refused at once by all.
+func (s *Service) tokenRevoked(ctx context.Context, key string) (bool, error) {
+	c := s.cache()
+	if c == nil || s.RevocationCacheTTL <= 0 {
+		return s.Store.TokenRevoked(ctx, key)
+	}
+	now := s.now()
+	c.mu.Lock()
+	e, ok := c.revoked[key]
+	c.mu.Unlock()
+	if ok && now.Sub(e.fetched) < s.RevocationCacheTTL && !now.Before(e.fetched) {
+		return e.v, nil
+	}
+	r, err := s.Store.TokenRevoked(ctx, key)
+	if err == nil {
+		cachePut(c, c.revoked, key, r, now)
+	}
+	return r, err
+}
+
+// revokedHere records a revocation made through this instance.
+func (s *Service) revokedHere(key string) {
+	if c := s.cache(); c != nil {
+		cachePut(c, c.revoked, key, true, s.now())
+	}
 }

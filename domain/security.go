@@ -288,9 +288,11 @@ func (s *Service) RevokeToken(ctx context.Context, token, reason string) error {
 		return nil
 	}
 	// Keep the record while the token could still pass verification.
-	if err := s.Store.RevokeToken(ctx, revocationKey(token, c), c.ExpiresAt.Add(auth.Leeway)); err != nil {
+	key := revocationKey(token, c)
+	if err := s.Store.RevokeToken(ctx, key, c.ExpiresAt.Add(auth.Leeway)); err != nil {
 		return err
 	}
+	s.revokedHere(key)
 	detail := reason
 	if c.ID != "" {
 		detail = strings.TrimSpace(reason + " jti " + c.ID)
@@ -305,9 +307,11 @@ func (s *Service) RevokeToken(ctx context.Context, token, reason string) error {
 
 // Logout revokes the token the principal presented.
 func (s *Service) Logout(ctx context.Context, p Principal, token string) error {
-	if err := s.Store.RevokeToken(ctx, revocationKey(token, p.Token), p.Token.ExpiresAt.Add(auth.Leeway)); err != nil {
+	key := revocationKey(token, p.Token)
+	if err := s.Store.RevokeToken(ctx, key, p.Token.ExpiresAt.Add(auth.Leeway)); err != nil {
 		return err
 	}
+	s.revokedHere(key)
 	detail := "logout"
 	if p.Token.ID != "" {
 		detail += " jti " + p.Token.ID

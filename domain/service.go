@@ -32,6 +32,9 @@ type Service struct {
 	// AuthCacheTTL: how long a token check may reuse a user or client
 	// read; 0 means DefaultAuthCacheTTL, negative disables the cache.
 	AuthCacheTTL time.Duration
+	// RevocationCacheTTL lets token checks reuse a deny-list answer; set
+	// it only when no other process revokes tokens in this store.
+	RevocationCacheTTL time.Duration
 	// Throttle configures brute-force protection of logins.
 	Throttle LoginThrottle
 	// Log receives failures that must not fail a request (an audit record
@@ -226,9 +229,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if err != nil {
 		return Principal{}, &Error{Kind: Unauthenticated, Message: "Could not validate credentials: " + err.Error()}
 	}
-	// RFC 7009: a revoked token is refused at once, on every instance,
-	// because the deny-list lives in the shared database.
-	revoked, err := s.Store.TokenRevoked(ctx, revocationKey(token, c))
+	// RFC 7009: a revoked token is refused at once, on every instance
+	// (see tokenRevoked).
+	revoked, err := s.tokenRevoked(ctx, revocationKey(token, c))
 	if err != nil {
 		return Principal{}, err
 	}

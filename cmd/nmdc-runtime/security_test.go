@@ -142,9 +142,11 @@ func TestRevocationRequestErrors(t *testing.T) {
 }
 
 // TestRevocationSharedByInstances: two servers on one database; a token
-// revoked on one is refused by the other at once.
+// revoked on one is refused by the other at once. Several processes on one
+// SQLite file must turn the auth cache off (README); PostgreSQL instances
+// always read the shared deny-list (postgres_test.go).
 func TestRevocationSharedByInstances(t *testing.T) {
-	ts1 := startTest(t)
+	ts1 := startTest(t, func(c *serveConfig) { c.AuthCacheTTL = 0 })
 	cfg := ts1.cfg
 	ts2 := startWith(t, cfg)
 	c := mustAdmin(t, ts1)
@@ -158,6 +160,24 @@ func TestRevocationSharedByInstances(t *testing.T) {
 	}
 	if _, err := c2.Me(t.Context()); client.StatusOf(err) != 401 {
 		t.Fatalf("the other instance accepted a revoked token: %v", err)
+	}
+}
+
+// TestRevocationAtOnceWithCache: with the default auth cache on SQLite, a
+// token checked a moment ago and then revoked is refused at once.
+func TestRevocationAtOnceWithCache(t *testing.T) {
+	ts := startTest(t)
+	c := mustAdmin(t, ts)
+	if _, err := c.Me(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tok := c.Token
+	if err := c.Logout(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	c.Token = tok
+	if _, err := c.Me(t.Context()); client.StatusOf(err) != 401 {
+		t.Fatalf("a revoked token was accepted from the cache: %v", err)
 	}
 }
 

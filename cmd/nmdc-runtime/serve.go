@@ -112,6 +112,11 @@ func startServer(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer)
 		// 0 in configuration means off; the service reads 0 as its default.
 		AuthCacheTTL: cmp.Or(cfg.AuthCacheTTL, -1),
 	}
+	if !isPostgresURL(cfg.Database) {
+		// A SQLite file serves one instance, which sees every revocation
+		// itself; PostgreSQL instances read the shared deny-list each time.
+		svc.RevocationCacheTTL = cfg.AuthCacheTTL
+	}
 	// Listen before bootstrapping, so a busy port fails the start before a
 	// one-time admin password is printed and lost.
 	ln, err := net.Listen("tcp", cfg.Addr)
