@@ -150,7 +150,7 @@ func (s *Service) ResetPassword(ctx context.Context, p Principal, username strin
 		return User{}, nil, err
 	}
 	s.forgetUser(u.Username)
-	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username}, password)
+	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username, SecretHash: u.PasswordHash}, password)
 	if err != nil {
 		return User{}, nil, err
 	}

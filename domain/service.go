@@ -1,9 +1,9 @@
 package domain
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -269,7 +269,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 	}
 	// The account exists even if the link cannot be stored; a runtime
 	// admin can then reset the password for a new link.
-	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username}, in.Password)
+	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username, SecretHash: u.PasswordHash}, in.Password)
 	if err != nil {
 		return User{}, nil, err
 	}
@@ -312,12 +312,13 @@ func (s *Service) CreateSite(ctx context.Context, p Principal, in NewSite) (Site
 // checkReservedSiteID refuses to let a user create a site whose id a
 // runtime admin granted to other users in advance (site_admin may name
 // sites not created yet): otherwise anyone could claim it, become its admin
-// and act for it. Those users, and runtime admins, may create it.
+// and act for it. Those users, and runtime admins, may create it. Ids
+// compare after FoldSiteID, so "Bob-Future" cannot squat "bob-future".
 func (s *Service) checkReservedSiteID(ctx context.Context, p Principal, id string) error {
 	if p.User.IsRuntimeAdmin() {
 		return nil
 	}
-	holders, err := s.Store.ListSiteAdmins(ctx, id)
+	holders, err := s.Store.ListSiteAdminsFolded(ctx, id)
 	if err != nil || len(holders) == 0 || slices.Contains(holders, p.User.Username) {
 		return err
 	}
@@ -373,23 +374,29 @@ func listFilter(pageSize int, pageToken string) (ListFilter, error) {
 	return ListFilter{After: after, Limit: pageSize}, nil
 }
 
-// EncodePageToken makes an opaque page token from the last key of a page.
+// EncodePageToken makes an opaque page token from the last key of a page:
+// the key as a JSON string, in URL-safe base64. The JSON form makes a
+// token this server did not issue fail to decode (a bare base64 key would
+// accept almost any text as a key, so a garbage token gave a page).
 func EncodePageToken(lastKey string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(lastKey))
+	b, _ := json.Marshal(lastKey)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// DecodePageToken reverses EncodePageToken.
+// DecodePageToken reverses EncodePageToken; anything else is Invalid
+// naming page_token.
 func DecodePageToken(tok string) (string, error) {
 	if tok == "" {
 		return "", nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(tok)
+	var key string
 	// Keys are valid UTF-8 without NUL; anything else was not issued here
 	// (and PostgreSQL could not even compare it).
-	if err != nil || len(b) == 0 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
-		return "", InvalidFields(FieldError{Loc: []string{"query", "page_token"}, Msg: "page_token is not one this server issued; pass next_page_token from a previous page", Type: "value_error"})
+	if err != nil || !utf8.Valid(b) || len(b) < 2 || b[0] != '"' || json.Unmarshal(b, &key) != nil || key == "" || strings.IndexByte(key, 0) >= 0 {
+		return "", errPageToken
 	}
-	return string(b), nil
+	return key, nil
 }
 
 // GenerateCredentials creates a new client for a site and returns it with

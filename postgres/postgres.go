@@ -262,7 +262,7 @@ func (s *Store) Bootstrap(ctx context.Context, admin domain.User, allowances []s
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&hasUsers); err != nil || hasUsers {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO sites (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, domain.AdminSiteID, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO sites (id, fold_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, domain.AdminSiteID, domain.FoldSiteID(domain.AdminSiteID), now); err != nil {
 			return err
 		}
 		if err := insertUser(ctx, tx, admin); err != nil {

@@ -205,7 +205,7 @@ func (s *Store) Bootstrap(ctx context.Context, admin domain.User, allowances []s
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n > 0 {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sites (id, capability_ids, created_at) VALUES (?, '[]', ?) ON CONFLICT (id) DO NOTHING`, domain.AdminSiteID, ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sites (id, fold_id, capability_ids, created_at) VALUES (?, ?, '[]', ?) ON CONFLICT DO NOTHING`, domain.AdminSiteID, domain.FoldSiteID(domain.AdminSiteID), ms(now)); err != nil {
 			return err
 		}
 		if err := insertUser(ctx, tx, admin); err != nil {
