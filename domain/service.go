@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -318,12 +317,24 @@ func (s *Service) checkReservedSiteID(ctx context.Context, p Principal, id strin
 	if p.User.IsRuntimeAdmin() {
 		return nil
 	}
-	holders, err := s.Store.ListSiteAdminsFolded(ctx, id)
-	if err != nil || len(holders) == 0 || slices.Contains(holders, p.User.Username) {
+	grants, err := s.Store.ListSiteAdminsFolded(ctx, id)
+	if err != nil || len(grants) == 0 {
 		return err
 	}
-	if _, err := s.Store.GetSite(ctx, id); err == nil {
-		return Errorf(Conflict, "site %q already exists", id)
+	for _, g := range grants {
+		if g.Username == p.User.Username {
+			return nil
+		}
+	}
+	// A site that exists already is a Conflict, not a reservation; the
+	// store says which (the same id, or one differing only in case).
+	for _, g := range grants {
+		if _, err := s.Store.GetSite(ctx, g.SiteID); err == nil {
+			if g.SiteID == id {
+				return Errorf(Conflict, "site %q already exists", id)
+			}
+			return Errorf(Conflict, "site id %q is too similar to existing site %q: they differ only in letter case; choose another id", id, g.SiteID)
+		}
 	}
 	return Errorf(Forbidden, "Site id %q is reserved: a runtime admin made other users its admins before it was created; one of them (or a runtime admin) must create it", id)
 }

@@ -60,10 +60,10 @@ type Store interface {
 	// ListSiteAdmins returns the usernames of the admins of a site,
 	// ordered by username.
 	ListSiteAdmins(ctx context.Context, siteID string) ([]string, error)
-	// ListSiteAdminsFolded returns the usernames whose site_admin list
-	// names siteID or an id equal to it after FoldSiteID, ordered by
-	// username, without repeats.
-	ListSiteAdminsFolded(ctx context.Context, siteID string) ([]string, error)
+	// ListSiteAdminsFolded returns the site_admin entries that name
+	// siteID or an id equal to it after FoldSiteID, ordered by username,
+	// then site id.
+	ListSiteAdminsFolded(ctx context.Context, siteID string) ([]SiteAdminGrant, error)
 	// AddSiteAdmin appends siteID to the site_admin list of a user.
 	// NotFound when the user does not exist; Conflict when the user
 	// already administers the site.

@@ -61,6 +61,12 @@ func LastAllowanceAdminError(username string) *Error {
 // IsRuntimeAdmin reports whether u may manage user accounts.
 func (u User) IsRuntimeAdmin() bool { return !u.Disabled && u.IsSiteAdmin(AdminSiteID) }
 
+// SiteAdminGrant is one entry of a user's site_admin list.
+type SiteAdminGrant struct {
+	Username string
+	SiteID   string
+}
+
 // Site is an organisation, lab, laptop or compute centre that owns resources.
 type Site struct {
 	ID            string

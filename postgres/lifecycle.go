@@ -137,22 +137,26 @@ func (s *Store) ListSiteAdmins(ctx context.Context, siteID string) ([]string, er
 // ListSiteAdminsFolded returns the usernames whose site_admin list names
 // the site id or one equal to it after ASCII case folding (lower() under
 // COLLATE "C" folds ASCII letters only, as FoldSiteID does).
-func (s *Store) ListSiteAdminsFolded(ctx context.Context, siteID string) ([]string, error) {
+func (s *Store) ListSiteAdminsFolded(ctx context.Context, siteID string) ([]domain.SiteAdminGrant, error) {
 	if !storable(siteID) {
-		return []string{}, nil
+		return []domain.SiteAdminGrant{}, nil
 	}
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT username FROM site_admins WHERE lower(site_id COLLATE "C") = $1 ORDER BY username`, domain.FoldSiteID(siteID))
+	rows, err := s.pool.Query(ctx, `SELECT username, site_id FROM site_admins WHERE lower(site_id COLLATE "C") = $1 ORDER BY username, site_id`, domain.FoldSiteID(siteID))
 	if err != nil {
 		return nil, translate(err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.SiteAdminGrant, error) {
+		var g domain.SiteAdminGrant
+		err := r.Scan(&g.Username, &g.SiteID)
+		return g, err
+	})
 	if err != nil {
 		return nil, translate(err)
 	}
 	if out == nil {
-		out = []string{}
+		out = []domain.SiteAdminGrant{}
 	}
 	return out, nil
 }

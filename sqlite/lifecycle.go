@@ -112,19 +112,19 @@ func (s *Store) ListSiteAdmins(ctx context.Context, siteID string) ([]string, er
 // ListSiteAdminsFolded returns the usernames whose site_admin list names
 // the site id or one equal to it after ASCII case folding. SQLite's
 // lower() folds ASCII letters only, as FoldSiteID does.
-func (s *Store) ListSiteAdminsFolded(ctx context.Context, siteID string) ([]string, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT username FROM site_admins WHERE lower(site_id) = ? ORDER BY username`, domain.FoldSiteID(siteID))
+func (s *Store) ListSiteAdminsFolded(ctx context.Context, siteID string) ([]domain.SiteAdminGrant, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT username, site_id FROM site_admins WHERE lower(site_id) = ? ORDER BY username, site_id`, domain.FoldSiteID(siteID))
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer rows.Close()
-	out := []string{}
+	out := []domain.SiteAdminGrant{}
 	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
+		var g domain.SiteAdminGrant
+		if err := rows.Scan(&g.Username, &g.SiteID); err != nil {
 			return nil, translate(err)
 		}
-		out = append(out, u)
+		out = append(out, g)
 	}
 	return out, translate(rows.Err())
 }
