@@ -153,7 +153,7 @@ func (s *Service) ResetPassword(ctx context.Context, p Principal, username strin
 	}
 	s.forgetUser(u.Username)
 	s.Audit(ctx, p.Name(), AuditPasswordChanged, auth.SubjectUser+u.Username, "reset by a runtime admin; earlier tokens refused; one-time link issued")
-	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username}, password)
+	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username, SecretHash: u.PasswordHash}, password)
 	if err != nil {
 		return User{}, nil, err
 	}

@@ -47,7 +47,7 @@ func (s *Service) RemoveSiteAdmin(ctx context.Context, p Principal, siteID, user
 	}
 	switch {
 	case IsKind(err, Conflict):
-		return Errorf(Conflict, "User %q is the last admin of site %q and cannot be removed: add another admin first", username, siteID)
+		return LastAdminError(username, siteID)
 	case IsKind(err, NotFound):
 		return Errorf(NotFound, "User %q is not an admin of site %q", username, siteID)
 	}

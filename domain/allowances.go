@@ -75,7 +75,7 @@ func (s *Service) CreateAllowance(ctx context.Context, p Principal, a Allowance)
 }
 
 // DeleteAllowance revokes an allowance; holders of ActionAdminAllowances
-// only.
+// only. Revoking the only holder of ActionAdminAllowances is a Conflict.
 func (s *Service) DeleteAllowance(ctx context.Context, p Principal, a Allowance) error {
 	if err := s.requireAllowance(ctx, p, ActionAdminAllowances); err != nil {
 		return err
@@ -92,6 +92,8 @@ func (s *Service) DeleteAllowance(ctx context.Context, p Principal, a Allowance)
 	if len(fields) > 0 {
 		return InvalidFields(fields...)
 	}
+	// The store refuses, atomically, to revoke the last holder of
+	// ActionAdminAllowances: no one could grant allowances again.
 	err := s.Store.DeleteAllowance(ctx, a)
 	if err == nil {
 		s.Audit(ctx, p.Name(), AuditAllowanceRevoked, "user:"+a.Username, a.Action)

@@ -23,7 +23,11 @@ func TestDecodePageTokenRefuses(t *testing.T) {
 		{"padded base64", raw([]byte("ab")) + "=="},
 		{"empty key", raw(nil) + "A"},
 		{"invalid UTF-8", raw([]byte{0xff, 0xfe})},
-		{"NUL byte", raw([]byte("a\x00b"))},
+		{"NUL byte", raw([]byte("\"a\\u0000b\""))},
+		{"garbage", "garbage"},
+		{"a bare key, not issued here", raw([]byte("lab-a"))},
+		{"JSON but not a string", raw([]byte(`["lab",1]`))},
+		{"empty JSON string", raw([]byte(`""`))},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -105,13 +105,14 @@ func ValidatePassword(field, pw string) *FieldError {
 }
 
 // ValidateSiteID checks a new site id: 1–100 characters of A-Za-z0-9._-,
-// not starting with '.', so no '/', ':' or '..' ever reaches a path.
+// not starting with '.', so no '/', ':' or '..' ever reaches a path, and
+// not ending with '.', which would make a look-alike of the id without it.
 func ValidateSiteID(field, id string) *FieldError {
 	if id == "" {
 		return fieldErr(field, "field required", "value_error.missing")
 	}
-	if len(id) > MaxSiteIDLen || id[0] == '.' || strings.IndexFunc(id, func(r rune) bool { return !isSiteIDRune(r) }) >= 0 {
-		return fieldErr(field, field+": a site id must be 1 to 100 characters of A-Z a-z 0-9 . _ - and must not start with '.'", "value_error.site_id")
+	if len(id) > MaxSiteIDLen || id[0] == '.' || id[len(id)-1] == '.' || strings.IndexFunc(id, func(r rune) bool { return !isSiteIDRune(r) }) >= 0 {
+		return fieldErr(field, field+": a site id must be 1 to 100 characters of A-Z a-z 0-9 . _ - and must not start or end with '.'", "value_error.site_id")
 	}
 	return nil
 }

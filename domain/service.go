@@ -1,12 +1,11 @@
 package domain
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -350,7 +349,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 	}
 	// The account exists even if the link cannot be stored; a runtime
 	// admin can then reset the password for a new link.
-	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username}, in.Password)
+	share, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareUserPassword, Username: u.Username, SecretHash: u.PasswordHash}, in.Password)
 	if err != nil {
 		return User{}, nil, err
 	}
@@ -394,17 +393,30 @@ func (s *Service) CreateSite(ctx context.Context, p Principal, in NewSite) (Site
 // checkReservedSiteID refuses to let a user create a site whose id a
 // runtime admin granted to other users in advance (site_admin may name
 // sites not created yet): otherwise anyone could claim it, become its admin
-// and act for it. Those users, and runtime admins, may create it.
+// and act for it. Those users, and runtime admins, may create it. Ids
+// compare after FoldSiteID, so "Bob-Future" cannot squat "bob-future".
 func (s *Service) checkReservedSiteID(ctx context.Context, p Principal, id string) error {
 	if p.User.IsRuntimeAdmin() {
 		return nil
 	}
-	holders, err := s.Store.ListSiteAdmins(ctx, id)
-	if err != nil || len(holders) == 0 || slices.Contains(holders, p.User.Username) {
+	grants, err := s.Store.ListSiteAdminsFolded(ctx, id)
+	if err != nil || len(grants) == 0 {
 		return err
 	}
-	if _, err := s.Store.GetSite(ctx, id); err == nil {
-		return Errorf(Conflict, "site %q already exists", id)
+	for _, g := range grants {
+		if g.Username == p.User.Username {
+			return nil
+		}
+	}
+	// A site that exists already is a Conflict, not a reservation; the
+	// store says which (the same id, or one differing only in case).
+	for _, g := range grants {
+		if _, err := s.Store.GetSite(ctx, g.SiteID); err == nil {
+			if g.SiteID == id {
+				return Errorf(Conflict, "site %q already exists", id)
+			}
+			return Errorf(Conflict, "site id %q is too similar to existing site %q: they differ only in letter case; choose another id", id, g.SiteID)
+		}
 	}
 	return Errorf(Forbidden, "Site id %q is reserved: a runtime admin made other users its admins before it was created; one of them (or a runtime admin) must create it", id)
 }
@@ -460,23 +472,29 @@ func listFilter(pageSize int, pageToken string) (ListFilter, error) {
 	return ListFilter{After: after, Limit: pageSize}, nil
 }
 
-// EncodePageToken makes an opaque page token from the last key of a page.
+// EncodePageToken makes an opaque page token from the last key of a page:
+// the key as a JSON string, in URL-safe base64. The JSON form makes a
+// token this server did not issue fail to decode (a bare base64 key would
+// accept almost any text as a key, so a garbage token gave a page).
 func EncodePageToken(lastKey string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(lastKey))
+	b, _ := json.Marshal(lastKey)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// DecodePageToken reverses EncodePageToken.
+// DecodePageToken reverses EncodePageToken; anything else is Invalid
+// naming page_token.
 func DecodePageToken(tok string) (string, error) {
 	if tok == "" {
 		return "", nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(tok)
+	var key string
 	// Keys are valid UTF-8 without NUL; anything else was not issued here
 	// (and PostgreSQL could not even compare it).
-	if err != nil || len(b) == 0 || len(b) > 4*MaxTextLen || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
-		return "", InvalidFields(FieldError{Loc: []string{"query", "page_token"}, Msg: "page_token is not one this server issued; pass next_page_token from a previous page", Type: "value_error"})
+	if err != nil || len(b) > 4*MaxTextLen || !utf8.Valid(b) || len(b) < 2 || b[0] != '"' || json.Unmarshal(b, &key) != nil || key == "" || strings.IndexByte(key, 0) >= 0 {
+		return "", errPageToken
 	}
-	return string(b), nil
+	return key, nil
 }
 
 // GenerateCredentials creates a new client for a site and returns it with

@@ -45,6 +45,8 @@ func (s *Service) shareTTL() time.Duration {
 }
 
 // shareSecret stores a one-time link that reveals secret and returns it.
+// l.SecretHash is the hash under which secret is stored, so that a link
+// made while the credential was replaced is stored revoked.
 func (s *Service) shareSecret(ctx context.Context, p Principal, l ShareLink, secret string) (*Share, error) {
 	token := auth.NewShareToken()
 	sealed, err := auth.SealShare(token, []byte(secret))
@@ -68,7 +70,7 @@ func (s *Service) issueSecret(ctx context.Context, p Principal, c SiteClient, se
 	if !share {
 		return IssuedSecret{Secret: secret}, nil
 	}
-	sh, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareClientSecret, SiteID: c.SiteID, ClientID: c.ID}, secret)
+	sh, err := s.shareSecret(ctx, p, ShareLink{Kind: ShareClientSecret, SiteID: c.SiteID, ClientID: c.ID, SecretHash: c.SecretHash}, secret)
 	if err != nil {
 		return IssuedSecret{}, err
 	}
@@ -80,7 +82,8 @@ var errNoShare = Errorf(NotFound, "This share link does not exist: check that it
 // OpenShare reveals the secret behind a one-time link, once. Anyone holding
 // the link may open it. An unknown token is NotFound; a link that was
 // already opened or has expired is Gone, and its secret is erased either
-// way. Tokens carry 256 bits, so NotFound versus Gone tells only a link's
+// way. A link whose password or client secret was replaced (or whose
+// client was deleted) before it was opened is Gone too. Tokens carry 256 bits, so NotFound versus Gone tells only a link's
 // holder anything.
 func (s *Service) OpenShare(ctx context.Context, token string) (SharedSecret, error) {
 	if token == "" || len(token) > 100 {
@@ -95,6 +98,8 @@ func (s *Service) OpenShare(ctx context.Context, token string) (SharedSecret, er
 		return SharedSecret{}, err
 	}
 	switch {
+	case l.Revoked:
+		return SharedSecret{}, Errorf(Gone, "This link's secret was replaced or deleted; ask for a new link")
 	case !now.Before(l.ExpiresAt):
 		return SharedSecret{}, Errorf(Gone, "This share link expired at %s; ask for a new one", l.ExpiresAt.UTC().Format(time.RFC3339))
 	case !l.OpenedAt.IsZero() || len(l.Sealed) == 0:

@@ -17,13 +17,19 @@ type Store interface {
 	// GetUser returns the user with exactly this username, or NotFound.
 	GetUser(ctx context.Context, username string) (User, error)
 	// UpdateUser replaces every stored field of the user u.Username,
-	// including its site_admin list, or returns NotFound.
+	// including its site_admin list, or returns NotFound. When the new
+	// list drops an existing site of which the user is the only admin it
+	// writes nothing and returns LastAdminError (checked atomically, as in
+	// RemoveSiteAdmin). When the password hash changes, it revokes the
+	// user's unopened password share links (erasing their sealed
+	// secrets) in the same transaction.
 	UpdateUser(ctx context.Context, u User) error
 	// ListUsers returns users ordered by username.
 	ListUsers(ctx context.Context, f ListFilter) (Page[User], error)
 
 	// CreateSite inserts s and, in the same transaction, appends s.ID to
-	// the site_admin list of user creator. Conflict when the id exists;
+	// the site_admin list of user creator. Conflict when the id, or
+	// another id with the same FoldSiteID form, exists;
 	// NotFound when the creator does not exist (nothing is written).
 	CreateSite(ctx context.Context, s Site, creator string) error
 	// GetSite returns the site with this id, or NotFound.
@@ -40,9 +46,11 @@ type Store interface {
 	// time, then id (an empty list for a site without clients).
 	ListSiteClients(ctx context.Context, siteID string) ([]SiteClient, error)
 	// UpdateSiteClient replaces the secret hash and TokensValidAfter of
-	// client c.ID, or returns NotFound.
+	// client c.ID, or returns NotFound. When the secret hash changes, it
+	// revokes the client's unopened share links in the same transaction.
 	UpdateSiteClient(ctx context.Context, c SiteClient) error
-	// DeleteSiteClient deletes a client, or returns NotFound.
+	// DeleteSiteClient deletes a client and revokes its unopened share
+	// links, or returns NotFound.
 	DeleteSiteClient(ctx context.Context, id string) error
 	// TouchSiteClient sets the client's LastUsedAt to at when the stored
 	// value is older than at minus granularity, so that frequent logins
@@ -52,6 +60,10 @@ type Store interface {
 	// ListSiteAdmins returns the usernames of the admins of a site,
 	// ordered by username.
 	ListSiteAdmins(ctx context.Context, siteID string) ([]string, error)
+	// ListSiteAdminsFolded returns the site_admin entries that name
+	// siteID or an id equal to it after FoldSiteID, ordered by username,
+	// then site id.
+	ListSiteAdminsFolded(ctx context.Context, siteID string) ([]SiteAdminGrant, error)
 	// AddSiteAdmin appends siteID to the site_admin list of a user.
 	// NotFound when the user does not exist; Conflict when the user
 	// already administers the site.
@@ -70,7 +82,10 @@ type Store interface {
 	HasAllowance(ctx context.Context, username, action string) (bool, error)
 	// CreateAllowance inserts a. Conflict when it exists.
 	CreateAllowance(ctx context.Context, a Allowance) error
-	// DeleteAllowance deletes a, or returns NotFound.
+	// DeleteAllowance deletes a, or returns NotFound. When a.Action is
+	// ActionAdminAllowances and a.Username its only holder, it deletes
+	// nothing and returns LastAllowanceAdminError, atomically (so that
+	// concurrent revocations never leave no holder).
 	DeleteAllowance(ctx context.Context, a Allowance) error
 
 	// CreateCapability inserts c. Conflict when its id exists.
@@ -81,10 +96,16 @@ type Store interface {
 	ListCapabilities(ctx context.Context, f ListFilter) (Page[Capability], error)
 
 	// CreateShareLink inserts l. Conflict when its token hash exists.
+	// When l.SecretHash is set and the user's password hash or the
+	// client's secret hash no longer equals it (or the client is gone),
+	// the link is stored revoked, without its sealed secret. In the same
+	// transaction it erases the sealed secrets of links expired at
+	// l.CreatedAt.
 	CreateShareLink(ctx context.Context, l ShareLink) error
 	// OpenShareLink returns the link with this token hash as it was, and
 	// in the same transaction marks it opened at now and erases its sealed
 	// secret, so that exactly one caller ever receives the secret.
+	// Revoked tells whether the link was revoked.
 	// NotFound when no such link exists.
 	OpenShareLink(ctx context.Context, tokenHash string, now time.Time) (ShareLink, error)
 

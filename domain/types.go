@@ -33,8 +33,39 @@ func (u User) IsSiteAdmin(id string) bool {
 	return false
 }
 
+// FoldSiteID is the form under which two site ids count as the same
+// site: ASCII letters in lower case (site ids are ASCII). New sites whose
+// folded id equals an existing one are refused, so "ALICE-LAB" cannot be
+// made beside "alice-lab".
+func FoldSiteID(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// LastAdminError is the Conflict of removing a site's only admin.
+func LastAdminError(username, siteID string) *Error {
+	return Errorf(Conflict, "User %q is the last admin of site %q and cannot be removed: add another admin first", username, siteID)
+}
+
+// LastAllowanceAdminError is the Conflict of revoking the only holder of
+// ActionAdminAllowances.
+func LastAllowanceAdminError(username string) *Error {
+	return Errorf(Conflict, "User %q is the only holder of allowance %q: revoking it would leave no one able to manage allowances; grant it to another user first", username, ActionAdminAllowances)
+}
+
 // IsRuntimeAdmin reports whether u may manage user accounts.
 func (u User) IsRuntimeAdmin() bool { return !u.Disabled && u.IsSiteAdmin(AdminSiteID) }
+
+// SiteAdminGrant is one entry of a user's site_admin list.
+type SiteAdminGrant struct {
+	Username string
+	SiteID   string
+}
 
 // Site is an organisation, lab, laptop or compute centre that owns resources.
 type Site struct {
@@ -185,4 +216,13 @@ type ShareLink struct {
 	CreatedBy string
 	ExpiresAt time.Time
 	OpenedAt  time.Time // zero until opened
+	// Revoked: the password or client secret it reveals was replaced, or
+	// the client deleted, before it was opened; its sealed secret is
+	// erased.
+	Revoked bool
+	// SecretHash is, when creating a link, the hash of the password or
+	// client secret it reveals as the user or client holds it now; it is
+	// not stored. A store creates the link already revoked when the
+	// credential no longer has this hash (it was replaced meanwhile).
+	SecretHash string
 }

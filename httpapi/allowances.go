@@ -24,7 +24,7 @@ func (s *Server) listAllowances(w http.ResponseWriter, r *http.Request, p domain
 	if err != nil {
 		return err
 	}
-	q, _ := queryValues(r) // pageParams has parsed it already
+	q, _ := queryValues(r) // pageParams has checked it already
 	page, err := s.svc.ListAllowances(r.Context(), p, q.Get("username"), q.Get("action"), size, tok)
 	if err != nil {
 		return err

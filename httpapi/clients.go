@@ -67,6 +67,9 @@ var clientMethods = map[string]verbFunc{
 // [?share=true]: a new generated secret, shown once (or by link); the
 // client's earlier tokens are refused.
 func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request, p domain.Principal, clientID string) error {
+	if err := noBody(w, r); err != nil {
+		return err
+	}
 	share, err := shareParam(r)
 	if err != nil {
 		return err

@@ -151,7 +151,8 @@ var operations = []operation{
 			"and `site_admin` replaces the whole list.\n\n" +
 			"Disabling a user or setting a password refuses every token the user holds. " +
 			"409 when you would disable yourself or drop your own `" + domain.AdminSiteID + "` right: " +
-			"ask another runtime admin.",
+			"ask another runtime admin. 409 too when the new `site_admin` list drops an existing site of which " +
+			"the user is the only admin (the detail names the site): add another admin to it first.",
 		Body:   userUpdateIn{},
 		Status: 200, Response: userOut{},
 		Errors: append([]int{403, 404, 409, 503}, jsonBodyErrors...),
@@ -190,15 +191,17 @@ var operations = []operation{
 		Description: "Runtime administrators only, for a user who forgot their password. The server generates " +
 			"a new password, refuses every token the user holds, and answers with `share_url`: a one-time link " +
 			"that shows the new password once, until `share_expires_at`. Send the link to the user, " +
-			"who then changes the password with `POST /users/me:changePassword`.",
+			"who then changes the password with `POST /users/me:changePassword`. " +
+			"Links sent earlier for this user stop working (410). The call takes no body (422 if one is sent).",
 		Status: 200, Response: resetOut{},
-		Errors: []int{403, 404, 503},
+		Errors: []int{403, 404, 413, 422, 503},
 	},
 	{
 		Route: "GET /share/{token}", ID: "openShare", Tag: tagUsers,
 		Summary: "Open a one-time share link",
 		Description: "Shows the password or client secret behind a `share_url`, **once**: afterwards, or once " +
-			"it has expired, the link answers 410 and its secret is erased; ask whoever sent it for a new one. " +
+			"it has expired, or once the password or client secret it shows was replaced (or the client deleted), " +
+			"the link answers 410 and its secret is erased; ask whoever sent it for a new one. " +
 			"No login is needed: the link itself is the credential, so send it only through a channel you trust " +
 			"(link-preview robots that fetch URLs use it up). 404 means the link never existed: check that it was copied whole.",
 		Status: 200, Response: shareOut{},
@@ -230,13 +233,14 @@ var operations = []operation{
 		Route: "DELETE /admin/allowances", ID: "deleteAllowance", Tag: tagUsers, Login: true,
 		Summary: "Revoke an allowance",
 		Description: "Holders of the allowance `" + domain.ActionAdminAllowances + "` only. Any action name may be " +
-			"revoked, also one imported from an earlier deployment. 404 when the user does not hold it.",
+			"revoked, also one imported from an earlier deployment. 404 when the user does not hold it; " +
+			"409 when it is the last holder of `" + domain.ActionAdminAllowances + "` (no one could grant allowances again).",
 		Query: []*parameter{
 			{Name: "username", Required: true, Description: "The user who holds the allowance.", Schema: &schema{Type: "string"}, Example: "bob_the_bioinformatician"},
 			{Name: "action", Required: true, Description: "The action to revoke.", Schema: &schema{Type: "string"}, Example: domain.ActionSubmitJSON},
 		},
 		Status: 204,
-		Errors: []int{403, 404, 422, 503},
+		Errors: []int{403, 404, 409, 422, 503},
 	},
 	{
 		Route: "GET /admin/allowances/actions", ID: "listActions", Tag: tagUsers, Login: true,
@@ -250,7 +254,8 @@ var operations = []operation{
 		Summary: "Create a site",
 		Description: "Any logged-in user (not a site client) may; the creator becomes an admin of the new site. " +
 			"A site id that a runtime admin granted to other users in advance (in their `site_admin`) is reserved " +
-			"for them: anyone else gets 403.",
+			"for them: anyone else gets 403. 409 when the id exists, or differs from an existing one only in " +
+			"letter case (`ALICE-LAB` beside `alice-lab`).",
 		Body:   siteIn{},
 		Status: 201, Response: siteOut{},
 		Errors: append([]int{403, 409, 503}, jsonBodyErrors...),
@@ -300,10 +305,10 @@ var operations = []operation{
 			"`client_secret`. The secret is shown in this response only: store it like a password. " +
 			"With `share=true` the answer carries `share_url` instead of `client_secret`: a one-time link " +
 			"that shows the secret once, to hand to whoever runs the client.\n\n" +
-			"Log in with these credentials as a **Site client**.",
+			"Log in with these credentials as a **Site client**. The call takes no body (422 if one is sent).",
 		Query:  []*parameter{shareQuery},
 		Status: 200, Response: credentialsOut{},
-		Errors: []int{403, 404, 422, 503},
+		Errors: []int{403, 404, 413, 422, 503},
 	},
 	{
 		Route: "GET /sites/{site_id}/clients", ID: "listSiteClients", Tag: tagSites, Login: true,
@@ -319,10 +324,11 @@ var operations = []operation{
 		Summary: "Rotate a site client's secret",
 		Description: "Admins of the site only, for instance when a secret may have leaked. The client gets a new " +
 			"generated secret, shown in this response only (or, with `share=true`, through a one-time `share_url`); " +
-			"its old secret and every token it holds stop working at once. Update wherever the client runs.",
+			"its old secret, every token it holds and every unopened link to its old secret stop working at once. " +
+			"Update wherever the client runs. The call takes no body (422 if one is sent).",
 		Query:  []*parameter{shareQuery},
 		Status: 200, Response: credentialsOut{},
-		Errors: []int{403, 404, 422, 503},
+		Errors: []int{403, 404, 413, 422, 503},
 	},
 	{
 		Route: "DELETE /sites/{site_id}/clients/{client_id}", ID: "deleteSiteClient", Tag: tagSites, Login: true,
@@ -490,8 +496,8 @@ var schemas = []schemaDoc{
 		"id": {Example: "alice-laptop"},
 	}},
 	{Name: "SiteIn", Of: siteIn{}, Doc: "A new site.", Strict: true, Required: []string{"id"}, Fields: map[string]*schema{
-		"id": {Description: "1 to 100 characters of A-Z a-z 0-9 . _ -, not starting with '.'.",
-			Pattern: `^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$`, Example: "alice-laptop"},
+		"id": {Description: "1 to 100 characters of A-Z a-z 0-9 . _ -, not starting or ending with '.'; unique ignoring letter case.",
+			Pattern: `^[A-Za-z0-9_-]([A-Za-z0-9._-]{0,98}[A-Za-z0-9_-])?$`, Example: "alice-laptop"},
 		"capability_ids": {Description: "May be left empty and filled in later.", Example: []string{}},
 	}},
 	{Name: "SiteList", Of: listOut[siteOut]{}, Doc: "One page of sites, ordered by id.", Fields: nextPageToken},
@@ -619,7 +625,7 @@ var responses = map[string]*response{
 	"Forbidden":            {Description: "Logged in, but not allowed to do this.", schemaName: "Error"},
 	"NotFound":             {Description: "No such resource.", schemaName: "Error"},
 	"Conflict":             {Description: "It exists already.", schemaName: "Error"},
-	"Gone":                 {Description: "This one-time link was opened already or has expired, and its secret is erased: ask whoever sent it for a new one.", schemaName: "Error"},
+	"Gone":                 {Description: "This one-time link was opened already, has expired, or its secret was replaced or deleted, and its secret is erased: ask whoever sent it for a new one.", schemaName: "Error"},
 	"TooLarge":             {Description: fmt.Sprintf("The body is larger than %d bytes.", MaxBodyBytes), schemaName: "Error"},
 	"UnsupportedMediaType": {Description: "The body must be application/json in UTF-8.", schemaName: "Error"},
 	"ValidationFailed":     {Description: "Invalid fields; each is named.", schemaName: "ValidationError"},

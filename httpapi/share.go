@@ -1,36 +1,70 @@
 package httpapi
 
 import (
+	"bytes"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/nmdc-runtime/server/domain"
 )
 
-// queryValues parses the query string strictly.
+// queryValues parses the query string strictly: invalid encoding, and any
+// parameter given more than once (which would otherwise silently take its
+// first value), are 422s naming the parameter. Every handler that reads
+// the query reads it through here.
 func queryValues(r *http.Request) (url.Values, error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, domain.InvalidFields(domain.FieldError{Loc: []string{"query"}, Msg: "the query string is not valid URL encoding", Type: "value_error"})
 	}
+	var fields []domain.FieldError
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if len(q[k]) > 1 {
+			name := truncate(k, 100)
+			fields = append(fields, domain.FieldError{Loc: []string{"query", name}, Msg: name + " is given more than once; give it once", Type: "value_error"})
+		}
+	}
+	if len(fields) > 0 {
+		return nil, domain.InvalidFields(fields...)
+	}
 	return q, nil
 }
 
-// shareParam reads the optional ?share=true|false.
+// shareParam reads the optional ?share=true|false (also 1|0); any other
+// value, an empty one included, is a 422.
 func shareParam(r *http.Request) (bool, error) {
 	q, err := queryValues(r)
 	if err != nil {
 		return false, err
 	}
+	if !q.Has("share") {
+		return false, nil
+	}
 	switch q.Get("share") {
-	case "", "false", "0":
+	case "false", "0":
 		return false, nil
 	case "true", "1":
 		return true, nil
 	}
-	return false, domain.InvalidFields(domain.FieldError{Loc: []string{"query", "share"}, Msg: "share must be true or false", Type: "type_error.bool"})
+	return false, domain.InvalidFields(domain.FieldError{Loc: []string{"query", "share"}, Msg: "share must be true or false (or 1 or 0)", Type: "type_error.bool"})
+}
+
+// noBody refuses a request body on a call that takes none (a custom
+// method such as :resetPassword), rather than ignore what the caller
+// meant to say. White space alone counts as no body.
+func noBody(w http.ResponseWriter, r *http.Request) error {
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b)) > 0 {
+		return domain.InvalidFields(domain.FieldError{Loc: []string{"body"}, Msg: "this call takes no body; send the request without one", Type: "value_error.extra"})
+	}
+	return nil
 }
 
 // shareURL returns the absolute link of a share and its expiry. The base is

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/nmdc-runtime/server/domain"
@@ -44,14 +43,9 @@ func newListOut[I, O any](p domain.Page[I], conv func(I) O) listOut[O] {
 
 // pageParams reads max_page_size and page_token.
 func pageParams(r *http.Request) (int, string, error) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := queryValues(r)
 	if err != nil {
-		return 0, "", domain.InvalidFields(domain.FieldError{Loc: []string{"query"}, Msg: "the query string is not valid URL encoding", Type: "value_error"})
-	}
-	for _, k := range []string{"max_page_size", "page_token"} {
-		if len(q[k]) > 1 {
-			return 0, "", domain.InvalidFields(domain.FieldError{Loc: []string{"query", k}, Msg: k + " is given more than once", Type: "value_error"})
-		}
+		return 0, "", err
 	}
 	size := 0
 	if v := q.Get("max_page_size"); v != "" {
@@ -131,6 +125,9 @@ var siteMethods = map[string]verbFunc{
 // generateCredentials is POST /sites/{site_id}:generateCredentials
 // [?share=true].
 func (s *Server) generateCredentials(w http.ResponseWriter, r *http.Request, p domain.Principal, siteID string) error {
+	if err := noBody(w, r); err != nil {
+		return err
+	}
 	share, err := shareParam(r)
 	if err != nil {
 		return err

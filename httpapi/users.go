@@ -166,6 +166,9 @@ type resetOut struct {
 
 // resetPassword is POST /users/{username}:resetPassword.
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, p domain.Principal, username string) error {
+	if err := noBody(w, r); err != nil {
+		return err
+	}
 	u, share, err := s.svc.ResetPassword(r.Context(), p, username)
 	if err != nil {
 		return err

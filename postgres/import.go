@@ -45,7 +45,8 @@ func (s *Store) Import(ctx context.Context, b domain.ImportBatch, dryRun bool) (
 			}
 		}
 		for _, site := range plan.Sites {
-			_, err := tx.Exec(ctx, `INSERT INTO sites (id, capability_ids, created_at) VALUES ($1, $2, $3)`, site.ID, nonNil(site.CapabilityIDs), site.CreatedAt)
+			_, err := tx.Exec(ctx, `INSERT INTO sites (id, fold_id, capability_ids, created_at)
+				VALUES ($1, CASE WHEN EXISTS (SELECT 1 FROM sites WHERE fold_id = $2) THEN NULL ELSE $2 END, $3, $4)`, site.ID, domain.FoldSiteID(site.ID), nonNil(site.CapabilityIDs), site.CreatedAt)
 			if pgCode(err) == codeUniqueViolation {
 				return domain.Errorf(domain.Conflict, "site %q already exists", site.ID)
 			}

@@ -61,8 +61,21 @@ func (s *Store) UpdateSiteClient(ctx context.Context, c domain.SiteClient) error
 		return domain.Errorf(domain.NotFound, "site client %q not found", c.ID)
 	}
 	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE site_clients SET secret_hash = $1, tokens_valid_after = $2 WHERE id = $3`, c.SecretHash, nullTime(c.TokensValidAfter), c.ID)
-		return affected(tag, err, "site client %q not found", c.ID)
+		var oldHash string
+		err := tx.QueryRow(ctx, `SELECT secret_hash FROM site_clients WHERE id = $1 FOR UPDATE`, c.ID).Scan(&oldHash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Errorf(domain.NotFound, "site client %q not found", c.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE site_clients SET secret_hash = $1, tokens_valid_after = $2 WHERE id = $3`, c.SecretHash, nullTime(c.TokensValidAfter), c.ID); err != nil {
+			return err
+		}
+		if oldHash == c.SecretHash {
+			return nil
+		}
+		return revokeClientLinks(ctx, tx, c.ID)
 	})
 }
 
@@ -73,8 +86,19 @@ func (s *Store) DeleteSiteClient(ctx context.Context, id string) error {
 	}
 	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM site_clients WHERE id = $1`, id)
-		return affected(tag, err, "site client %q not found", id)
+		if err := affected(tag, err, "site client %q not found", id); err != nil {
+			return err
+		}
+		return revokeClientLinks(ctx, tx, id)
 	})
+}
+
+// revokeClientLinks revokes the unopened share links of a client whose
+// secret was replaced or which was deleted, erasing their sealed secrets.
+func revokeClientLinks(ctx context.Context, tx pgx.Tx, id string) error {
+	_, err := tx.Exec(ctx, `UPDATE share_links SET revoked = true, sealed = ''::bytea
+		WHERE kind = $1 AND client_id = $2 AND opened_at IS NULL AND NOT revoked`, domain.ShareClientSecret, id)
+	return err
 }
 
 // TouchSiteClient records a client's last use, at most once per
@@ -106,6 +130,33 @@ func (s *Store) ListSiteAdmins(ctx context.Context, siteID string) ([]string, er
 	}
 	if out == nil {
 		out = []string{}
+	}
+	return out, nil
+}
+
+// ListSiteAdminsFolded returns the usernames whose site_admin list names
+// the site id or one equal to it after ASCII case folding (lower() under
+// COLLATE "C" folds ASCII letters only, as FoldSiteID does).
+func (s *Store) ListSiteAdminsFolded(ctx context.Context, siteID string) ([]domain.SiteAdminGrant, error) {
+	if !storable(siteID) {
+		return []domain.SiteAdminGrant{}, nil
+	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT username, site_id FROM site_admins WHERE lower(site_id COLLATE "C") = $1 ORDER BY username, site_id`, domain.FoldSiteID(siteID))
+	if err != nil {
+		return nil, translate(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.SiteAdminGrant, error) {
+		var g domain.SiteAdminGrant
+		err := r.Scan(&g.Username, &g.SiteID)
+		return g, err
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	if out == nil {
+		out = []domain.SiteAdminGrant{}
 	}
 	return out, nil
 }
@@ -221,6 +272,21 @@ func (s *Store) DeleteAllowance(ctx context.Context, a domain.Allowance) error {
 		return domain.Errorf(domain.NotFound, "allowance %q for user %q not found", a.Action, a.Username)
 	}
 	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if a.Action == domain.ActionAdminAllowances {
+			// Locking the action's rows makes concurrent revocations on
+			// several instances take turns, as in RemoveSiteAdmin.
+			rows, err := tx.Query(ctx, `SELECT username FROM allowances WHERE action = $1 ORDER BY username FOR UPDATE`, a.Action)
+			if err != nil {
+				return err
+			}
+			holders, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			if len(holders) == 1 && holders[0] == a.Username {
+				return domain.LastAllowanceAdminError(a.Username)
+			}
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM allowances WHERE username = $1 AND action = $2`, a.Username, a.Action)
 		return affected(tag, err, "allowance %q for user %q not found", a.Action, a.Username)
 	})
@@ -285,14 +351,48 @@ func (s *Store) ListCapabilities(ctx context.Context, f domain.ListFilter) (doma
 // CreateShareLink inserts a one-time link.
 func (s *Store) CreateShareLink(ctx context.Context, l domain.ShareLink) error {
 	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO share_links (token_hash, kind, username, site_id, client_id, sealed, created_at, created_by, expires_at, opened_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			l.TokenHash, l.Kind, l.Username, l.SiteID, l.ClientID, l.Sealed, l.CreatedAt, l.CreatedBy, l.ExpiresAt, nullTime(l.OpenedAt))
+		// Expired links keep their rows (they answer "expired"), not their
+		// sealed secrets.
+		if _, err := tx.Exec(ctx, `UPDATE share_links SET sealed = ''::bytea WHERE expires_at <= $1 AND length(sealed) > 0`, l.CreatedAt); err != nil {
+			return err
+		}
+		if l.SecretHash != "" {
+			current, err := currentSecretHash(ctx, tx, l)
+			if err != nil {
+				return err
+			}
+			if current != l.SecretHash {
+				l.Revoked, l.Sealed = true, []byte{}
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO share_links (token_hash, kind, username, site_id, client_id, sealed, created_at, created_by, expires_at, opened_at, revoked)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			l.TokenHash, l.Kind, l.Username, l.SiteID, l.ClientID, l.Sealed, l.CreatedAt, l.CreatedBy, l.ExpiresAt, nullTime(l.OpenedAt), l.Revoked)
 		if pgCode(err) == codeUniqueViolation {
 			return domain.Errorf(domain.Conflict, "share link already exists")
 		}
 		return err
 	})
+}
+
+// currentSecretHash returns the hash that the credential a link reveals
+// has now ("" when its user or client is gone). FOR SHARE orders it with a
+// concurrent UpdateUser or UpdateSiteClient, which lock the row FOR
+// UPDATE: either the update sees this link and revokes it, or this sees
+// the new hash.
+func currentSecretHash(ctx context.Context, tx pgx.Tx, l domain.ShareLink) (string, error) {
+	var h string
+	var err error
+	switch {
+	case l.Kind == domain.ShareUserPassword && storable(l.Username):
+		err = tx.QueryRow(ctx, `SELECT password_hash FROM users WHERE username = $1 FOR SHARE`, l.Username).Scan(&h)
+	case l.Kind == domain.ShareClientSecret && storable(l.ClientID):
+		err = tx.QueryRow(ctx, `SELECT secret_hash FROM site_clients WHERE id = $1 FOR SHARE`, l.ClientID).Scan(&h)
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return h, err
 }
 
 // OpenShareLink returns a link as it was and marks it opened, erasing its
@@ -306,9 +406,9 @@ func (s *Store) OpenShareLink(ctx context.Context, tokenHash string, now time.Ti
 	var l domain.ShareLink
 	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var opened *time.Time
-		err := tx.QueryRow(ctx, `SELECT token_hash, kind, username, site_id, client_id, sealed, created_at, created_by, expires_at, opened_at
+		err := tx.QueryRow(ctx, `SELECT token_hash, kind, username, site_id, client_id, sealed, created_at, created_by, expires_at, opened_at, revoked
 			FROM share_links WHERE token_hash = $1 FOR UPDATE`, tokenHash).
-			Scan(&l.TokenHash, &l.Kind, &l.Username, &l.SiteID, &l.ClientID, &l.Sealed, &l.CreatedAt, &l.CreatedBy, &l.ExpiresAt, &opened)
+			Scan(&l.TokenHash, &l.Kind, &l.Username, &l.SiteID, &l.ClientID, &l.Sealed, &l.CreatedAt, &l.CreatedBy, &l.ExpiresAt, &opened, &l.Revoked)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFound
 		}

@@ -143,11 +143,17 @@ func (s *Store) migrate(ctx context.Context) error {
 		name    string
 	}
 	var todo []migration
+	seen := map[int]string{}
 	for _, name := range names {
 		version, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with a number", name)
 		}
+		// Two files with one number would silently skip the second.
+		if other, dup := seen[version]; dup {
+			return fmt.Errorf("migrations %s and %s share the number %d", other, name, version)
+		}
+		seen[version] = name
 		todo = append(todo, migration{version, name})
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -262,7 +268,7 @@ func (s *Store) Bootstrap(ctx context.Context, admin domain.User, allowances []s
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&hasUsers); err != nil || hasUsers {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO sites (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, domain.AdminSiteID, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO sites (id, fold_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, domain.AdminSiteID, domain.FoldSiteID(domain.AdminSiteID), now); err != nil {
 			return err
 		}
 		if err := insertUser(ctx, tx, admin); err != nil {

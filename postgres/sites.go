@@ -11,9 +11,21 @@ import (
 
 // CreateSite inserts a site and makes its creator an admin, atomically.
 func (s *Store) CreateSite(ctx context.Context, site domain.Site, creator string) error {
+	fold := domain.FoldSiteID(site.ID)
 	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO sites (id, capability_ids, created_at) VALUES ($1, $2, $3)`, site.ID, nonNil(site.CapabilityIDs), site.CreatedAt)
+		var other string
+		err := tx.QueryRow(ctx, `SELECT id FROM sites WHERE id = $1 OR fold_id = $2 ORDER BY id = $1 DESC LIMIT 1`, site.ID, fold).Scan(&other)
+		switch {
+		case err == nil:
+			return siteConflict(site.ID, other)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO sites (id, fold_id, capability_ids, created_at) VALUES ($1, $2, $3, $4)`, site.ID, fold, nonNil(site.CapabilityIDs), site.CreatedAt)
 		if pgCode(err) == codeUniqueViolation {
+			if constraint(err) == "sites_fold_id_key" {
+				return domain.Errorf(domain.Conflict, "site id %q is too similar to an existing site: they differ only in letter case; choose another id", site.ID)
+			}
 			return domain.Errorf(domain.Conflict, "site %q already exists", site.ID)
 		}
 		if err != nil {
@@ -28,6 +40,15 @@ func (s *Store) CreateSite(ctx context.Context, site domain.Site, creator string
 		}
 		return err
 	})
+}
+
+// siteConflict is the Conflict of creating site id beside other, an
+// existing site with the same or a case-folded equal id.
+func siteConflict(id, other string) error {
+	if id == other {
+		return domain.Errorf(domain.Conflict, "site %q already exists", id)
+	}
+	return domain.Errorf(domain.Conflict, "site id %q is too similar to existing site %q: they differ only in letter case; choose another id", id, other)
 }
 
 func scanSite(row pgx.Row) (domain.Site, error) {

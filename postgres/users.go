@@ -83,19 +83,75 @@ func (s *Store) UpdateUser(ctx context.Context, u domain.User) error {
 		return domain.Errorf(domain.NotFound, "user %q not found", u.Username)
 	}
 	return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET email = $1, full_name = $2, disabled = $3, password_hash = $4, tokens_valid_after = $5 WHERE username = $6`,
-			u.Email, u.FullName, u.Disabled, u.PasswordHash, nullTime(u.TokensValidAfter), u.Username)
+		// The row lock orders this update with CreateShareLink, which
+		// reads the hash FOR SHARE.
+		var oldHash string
+		err := tx.QueryRow(ctx, `SELECT password_hash FROM users WHERE username = $1 FOR UPDATE`, u.Username).Scan(&oldHash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Errorf(domain.NotFound, "user %q not found", u.Username)
+		}
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return domain.Errorf(domain.NotFound, "user %q not found", u.Username)
+		if err := checkDroppedSites(ctx, tx, u); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET email = $1, full_name = $2, disabled = $3, password_hash = $4, tokens_valid_after = $5 WHERE username = $6`,
+			u.Email, u.FullName, u.Disabled, u.PasswordHash, nullTime(u.TokensValidAfter), u.Username); err != nil {
+			return err
+		}
+		if oldHash != u.PasswordHash {
+			if _, err := tx.Exec(ctx, `UPDATE share_links SET revoked = true, sealed = ''::bytea
+				WHERE kind = $1 AND username = $2 AND opened_at IS NULL AND NOT revoked`, domain.ShareUserPassword, u.Username); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM site_admins WHERE username = $1`, u.Username); err != nil {
 			return err
 		}
 		return insertSiteAdmins(ctx, tx, u.Username, u.SiteAdmin)
 	})
+}
+
+// checkDroppedSites refuses, with LastAdminError, a new site_admin list
+// that drops an existing site of which the user is the only admin. It
+// locks the admin rows of the dropped sites (FOR UPDATE, in the order
+// RemoveSiteAdmin locks them) so that concurrent removals on several
+// instances take turns: the count one sees is the count it deletes from.
+func checkDroppedSites(ctx context.Context, tx pgx.Tx, u domain.User) error {
+	keep := storableOnly(u.SiteAdmin)
+	rows, err := tx.Query(ctx, `SELECT a.site_id, a.username FROM site_admins a
+		WHERE a.site_id IN (SELECT site_id FROM site_admins WHERE username = $1 AND NOT (site_id = ANY($2)))
+		  AND EXISTS (SELECT 1 FROM sites s WHERE s.id = a.site_id)
+		ORDER BY a.site_id, a.seq FOR UPDATE OF a`, u.Username, keep)
+	if err != nil {
+		return err
+	}
+	type pair struct{ site, user string }
+	pairs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
+		var p pair
+		err := r.Scan(&p.site, &p.user)
+		return p, err
+	})
+	if err != nil {
+		return err
+	}
+	mine, others := map[string]bool{}, map[string]bool{}
+	var order []string
+	for _, p := range pairs {
+		if p.user == u.Username {
+			mine[p.site] = true
+			order = append(order, p.site)
+		} else {
+			others[p.site] = true
+		}
+	}
+	for _, site := range order {
+		if mine[site] && !others[site] {
+			return domain.LastAdminError(u.Username, site)
+		}
+	}
+	return nil
 }
 
 // ListUsers returns users ordered by username.

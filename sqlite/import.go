@@ -38,7 +38,8 @@ func (s *Store) Import(ctx context.Context, b domain.ImportBatch, dryRun bool) (
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sites (id, capability_ids, created_at) VALUES (?, ?, ?)`, site.ID, string(caps), ms(site.CreatedAt)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO sites (id, fold_id, capability_ids, created_at)
+				VALUES (?1, CASE WHEN EXISTS (SELECT 1 FROM sites WHERE fold_id = ?2) THEN NULL ELSE ?2 END, ?3, ?4)`, site.ID, domain.FoldSiteID(site.ID), string(caps), ms(site.CreatedAt)); err != nil {
 				if isUnique(err) {
 					return domain.Errorf(domain.Conflict, "site %q already exists", site.ID)
 				}

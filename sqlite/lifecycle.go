@@ -33,8 +33,21 @@ func (s *Store) ListSiteClients(ctx context.Context, siteID string) ([]domain.Si
 // UpdateSiteClient replaces a client's secret hash and revocation cut-off.
 func (s *Store) UpdateSiteClient(ctx context.Context, c domain.SiteClient) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE site_clients SET secret_hash = ?, tokens_valid_after = ? WHERE id = ?`, c.SecretHash, ms(c.TokensValidAfter), c.ID)
-		return affected(res, err, "site client %q not found", c.ID)
+		var oldHash string
+		err := tx.QueryRowContext(ctx, `SELECT secret_hash FROM site_clients WHERE id = ?`, c.ID).Scan(&oldHash)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.Errorf(domain.NotFound, "site client %q not found", c.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE site_clients SET secret_hash = ?, tokens_valid_after = ? WHERE id = ?`, c.SecretHash, ms(c.TokensValidAfter), c.ID); err != nil {
+			return err
+		}
+		if oldHash == c.SecretHash {
+			return nil
+		}
+		return revokeClientLinks(ctx, tx, c.ID)
 	})
 }
 
@@ -42,8 +55,19 @@ func (s *Store) UpdateSiteClient(ctx context.Context, c domain.SiteClient) error
 func (s *Store) DeleteSiteClient(ctx context.Context, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM site_clients WHERE id = ?`, id)
-		return affected(res, err, "site client %q not found", id)
+		if err := affected(res, err, "site client %q not found", id); err != nil {
+			return err
+		}
+		return revokeClientLinks(ctx, tx, id)
 	})
+}
+
+// revokeClientLinks revokes the unopened share links of a client whose
+// secret was replaced or which was deleted, erasing their sealed secrets.
+func revokeClientLinks(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE share_links SET revoked = 1, sealed = x''
+		WHERE kind = ? AND client_id = ? AND opened_at = 0 AND revoked = 0`, domain.ShareClientSecret, id)
+	return err
 }
 
 // TouchSiteClient records a client's last use, at most once per granularity.
@@ -81,6 +105,26 @@ func (s *Store) ListSiteAdmins(ctx context.Context, siteID string) ([]string, er
 			return nil, translate(err)
 		}
 		out = append(out, u)
+	}
+	return out, translate(rows.Err())
+}
+
+// ListSiteAdminsFolded returns the usernames whose site_admin list names
+// the site id or one equal to it after ASCII case folding. SQLite's
+// lower() folds ASCII letters only, as FoldSiteID does.
+func (s *Store) ListSiteAdminsFolded(ctx context.Context, siteID string) ([]domain.SiteAdminGrant, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT username, site_id FROM site_admins WHERE lower(site_id) = ? ORDER BY username, site_id`, domain.FoldSiteID(siteID))
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []domain.SiteAdminGrant{}
+	for rows.Next() {
+		var g domain.SiteAdminGrant
+		if err := rows.Scan(&g.Username, &g.SiteID); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, g)
 	}
 	return out, translate(rows.Err())
 }
@@ -169,6 +213,16 @@ func (s *Store) CreateAllowance(ctx context.Context, a domain.Allowance) error {
 // DeleteAllowance deletes an allowance.
 func (s *Store) DeleteAllowance(ctx context.Context, a domain.Allowance) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		if a.Action == domain.ActionAdminAllowances {
+			// The write transaction makes the count and the delete one step.
+			var mine, all int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE username = ?), count(*) FROM allowances WHERE action = ?`, a.Username, a.Action).Scan(&mine, &all); err != nil {
+				return err
+			}
+			if mine > 0 && all <= 1 {
+				return domain.LastAllowanceAdminError(a.Username)
+			}
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM allowances WHERE username = ? AND action = ?`, a.Username, a.Action)
 		return affected(res, err, "allowance %q for user %q not found", a.Action, a.Username)
 	})
@@ -228,14 +282,45 @@ func (s *Store) ListCapabilities(ctx context.Context, f domain.ListFilter) (doma
 // CreateShareLink inserts a one-time link.
 func (s *Store) CreateShareLink(ctx context.Context, l domain.ShareLink) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO share_links (token_hash, kind, username, site_id, client_id, sealed, created_at, created_by, expires_at, opened_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			l.TokenHash, l.Kind, l.Username, l.SiteID, l.ClientID, l.Sealed, ms(l.CreatedAt), l.CreatedBy, ms(l.ExpiresAt), ms(l.OpenedAt))
+		// Expired links keep their rows (they answer "expired"), not their
+		// sealed secrets.
+		if _, err := tx.ExecContext(ctx, `UPDATE share_links SET sealed = x'' WHERE expires_at <= ? AND length(sealed) > 0`, ms(l.CreatedAt)); err != nil {
+			return err
+		}
+		if l.SecretHash != "" {
+			current, err := currentSecretHash(ctx, tx, l)
+			if err != nil {
+				return err
+			}
+			if current != l.SecretHash {
+				l.Revoked, l.Sealed = true, []byte{}
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO share_links (token_hash, kind, username, site_id, client_id, sealed, created_at, created_by, expires_at, opened_at, revoked)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			l.TokenHash, l.Kind, l.Username, l.SiteID, l.ClientID, l.Sealed, ms(l.CreatedAt), l.CreatedBy, ms(l.ExpiresAt), ms(l.OpenedAt), l.Revoked)
 		if isUnique(err) {
 			return domain.Errorf(domain.Conflict, "share link already exists")
 		}
 		return err
 	})
+}
+
+// currentSecretHash returns the hash that the credential a link reveals
+// has now: "" when its user or client is gone.
+func currentSecretHash(ctx context.Context, tx *sql.Tx, l domain.ShareLink) (string, error) {
+	var h string
+	var err error
+	switch l.Kind {
+	case domain.ShareUserPassword:
+		err = tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE username = ?`, l.Username).Scan(&h)
+	case domain.ShareClientSecret:
+		err = tx.QueryRowContext(ctx, `SELECT secret_hash FROM site_clients WHERE id = ?`, l.ClientID).Scan(&h)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return h, err
 }
 
 // OpenShareLink returns a link as it was and marks it opened, erasing its
@@ -244,9 +329,9 @@ func (s *Store) OpenShareLink(ctx context.Context, tokenHash string, now time.Ti
 	var l domain.ShareLink
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var created, expires, opened int64
-		err := tx.QueryRowContext(ctx, `SELECT token_hash, kind, username, site_id, client_id, sealed, created_at, created_by, expires_at, opened_at
+		err := tx.QueryRowContext(ctx, `SELECT token_hash, kind, username, site_id, client_id, sealed, created_at, created_by, expires_at, opened_at, revoked
 			FROM share_links WHERE token_hash = ?`, tokenHash).
-			Scan(&l.TokenHash, &l.Kind, &l.Username, &l.SiteID, &l.ClientID, &l.Sealed, &created, &l.CreatedBy, &expires, &opened)
+			Scan(&l.TokenHash, &l.Kind, &l.Username, &l.SiteID, &l.ClientID, &l.Sealed, &created, &l.CreatedBy, &expires, &opened, &l.Revoked)
 		if errors.Is(err, sql.ErrNoRows) {
 			return domain.Errorf(domain.NotFound, "share link not found")
 		}

@@ -15,8 +15,17 @@ func (s *Store) CreateSite(ctx context.Context, site domain.Site, creator string
 	if err != nil {
 		return err
 	}
+	fold := domain.FoldSiteID(site.ID)
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sites (id, capability_ids, created_at) VALUES (?, ?, ?)`, site.ID, string(caps), ms(site.CreatedAt))
+		var other string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM sites WHERE id = ? OR fold_id = ? ORDER BY id = ? DESC LIMIT 1`, site.ID, fold, site.ID).Scan(&other)
+		switch {
+		case err == nil:
+			return siteConflict(site.ID, other)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO sites (id, fold_id, capability_ids, created_at) VALUES (?, ?, ?, ?)`, site.ID, fold, string(caps), ms(site.CreatedAt))
 		if isUnique(err) {
 			return domain.Errorf(domain.Conflict, "site %q already exists", site.ID)
 		}
@@ -29,6 +38,15 @@ func (s *Store) CreateSite(ctx context.Context, site domain.Site, creator string
 		}
 		return err
 	})
+}
+
+// siteConflict is the Conflict of creating site id beside other, an
+// existing site with the same or a case-folded equal id.
+func siteConflict(id, other string) error {
+	if id == other {
+		return domain.Errorf(domain.Conflict, "site %q already exists", id)
+	}
+	return domain.Errorf(domain.Conflict, "site id %q is too similar to existing site %q: they differ only in letter case; choose another id", id, other)
 }
 
 func scanSite(row interface{ Scan(...any) error }) (domain.Site, error) {

@@ -103,11 +103,17 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
+	seen := map[int]string{}
 	for _, name := range names {
 		version, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with a number", name)
 		}
+		// Two files with one number would silently skip the second.
+		if other, dup := seen[version]; dup {
+			return fmt.Errorf("migrations %s and %s share the number %d", other, name, version)
+		}
+		seen[version] = name
 		body, err := migrations.ReadFile(name)
 		if err != nil {
 			return err
@@ -214,7 +220,7 @@ func (s *Store) Bootstrap(ctx context.Context, admin domain.User, allowances []s
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n > 0 {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sites (id, capability_ids, created_at) VALUES (?, '[]', ?) ON CONFLICT (id) DO NOTHING`, domain.AdminSiteID, ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sites (id, fold_id, capability_ids, created_at) VALUES (?, ?, '[]', ?) ON CONFLICT DO NOTHING`, domain.AdminSiteID, domain.FoldSiteID(domain.AdminSiteID), ms(now)); err != nil {
 			return err
 		}
 		if err := insertUser(ctx, tx, admin); err != nil {

@@ -71,19 +71,55 @@ func (s *Store) GetUser(ctx context.Context, username string) (domain.User, erro
 // UpdateUser replaces a user's fields and site_admin list.
 func (s *Store) UpdateUser(ctx context.Context, u domain.User) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET email = ?, full_name = ?, disabled = ?, password_hash = ?, tokens_valid_after = ? WHERE username = ?`,
-			u.Email, u.FullName, u.Disabled, u.PasswordHash, ms(u.TokensValidAfter), u.Username)
+		var oldHash string
+		err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE username = ?`, u.Username).Scan(&oldHash)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.Errorf(domain.NotFound, "user %q not found", u.Username)
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return domain.Errorf(domain.NotFound, "user %q not found", u.Username)
+		// The write transaction makes the last-admin check and the
+		// replacement of the list one step.
+		if err := checkDroppedSites(ctx, tx, u); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET email = ?, full_name = ?, disabled = ?, password_hash = ?, tokens_valid_after = ? WHERE username = ?`,
+			u.Email, u.FullName, u.Disabled, u.PasswordHash, ms(u.TokensValidAfter), u.Username); err != nil {
+			return err
+		}
+		if oldHash != u.PasswordHash {
+			if _, err := tx.ExecContext(ctx, `UPDATE share_links SET revoked = 1, sealed = x''
+				WHERE kind = ? AND username = ? AND opened_at = 0 AND revoked = 0`, domain.ShareUserPassword, u.Username); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM site_admins WHERE username = ?`, u.Username); err != nil {
 			return err
 		}
 		return insertSiteAdmins(ctx, tx, u.Username, u.SiteAdmin)
 	})
+}
+
+// checkDroppedSites refuses, with LastAdminError, a new site_admin list
+// that drops an existing site of which the user is the only admin.
+func checkDroppedSites(ctx context.Context, tx *sql.Tx, u domain.User) error {
+	keep, err := json.Marshal(nonNil(u.SiteAdmin))
+	if err != nil {
+		return err
+	}
+	var site string
+	err = tx.QueryRowContext(ctx, `SELECT a.site_id FROM site_admins a JOIN sites s ON s.id = a.site_id
+		WHERE a.username = ? AND a.site_id NOT IN (SELECT value FROM json_each(?))
+		  AND NOT EXISTS (SELECT 1 FROM site_admins o WHERE o.site_id = a.site_id AND o.username <> a.username)
+		ORDER BY a.seq LIMIT 1`, u.Username, string(keep)).Scan(&site)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	return domain.LastAdminError(u.Username, site)
 }
 
 // ListUsers returns users ordered by username.

@@ -14,6 +14,26 @@ import (
 // dry run writes nothing, and imports racing on one batch write each item
 // once. Every case opens its own store.
 func testImport(t *testing.T, open Opener) {
+	t.Run("imported sites that differ only in case are kept, and block new look-alikes", func(t *testing.T) {
+		s := open(t)
+		mustCreateUser(t, s, newUser("alice"))
+		mustCreateSite(t, s, "lab", "alice")
+		b := domain.ImportBatch{Sites: []domain.ImportSite{
+			{Site: domain.Site{ID: "Lab", CreatedAt: impT0}, Source: impSrc("sites", 1)},
+			{Site: domain.Site{ID: "OLD-LAB", CreatedAt: impT0}, Source: impSrc("sites", 2)},
+			{Site: domain.Site{ID: "old-lab", CreatedAt: impT0}, Source: impSrc("sites", 3)},
+		}}
+		if _, err := s.Import(t.Context(), b, false); err != nil {
+			t.Fatalf("Import: %v", err)
+		}
+		for _, id := range []string{"lab", "Lab", "OLD-LAB", "old-lab"} {
+			mustGetSite(t, s, id)
+		}
+		for _, id := range []string{"LAB", "Old-Lab"} {
+			wantKind(t, "CreateSite "+id, s.CreateSite(t.Context(), domain.Site{ID: id, CreatedAt: t0}, "alice"), domain.Conflict, "letter case")
+		}
+	})
+
 	t.Run("new items are written as given", func(t *testing.T) {
 		s := open(t)
 		rep, err := s.Import(t.Context(), impBatch(), false)

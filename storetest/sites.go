@@ -3,6 +3,7 @@ package storetest
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/nmdc-runtime/server/domain"
@@ -85,14 +86,55 @@ func testSites(t *testing.T, open Opener) {
 		}
 	})
 
-	t.Run("site ids are case-sensitive", func(t *testing.T) {
+	t.Run("site ids match exactly but are unique after case folding", func(t *testing.T) {
 		s := open(t)
 		mustCreateUser(t, s, newUser("alice"))
+		mustCreateUser(t, s, newUser("bob"))
 		mustCreateSite(t, s, "lab", "alice")
-		mustCreateSite(t, s, "Lab", "alice")
-		mustCreateSite(t, s, "LAB", "alice")
-		if got := mustGetUser(t, s, "alice").SiteAdmin; !sameIDs(got, []string{"lab", "Lab", "LAB"}) {
+		for _, id := range []string{"Lab", "LAB", "lAb"} {
+			err := s.CreateSite(t.Context(), domain.Site{ID: id, CreatedAt: t0}, "bob")
+			wantKind(t, "CreateSite "+id, err, domain.Conflict, `"lab"`)
+			if !strings.Contains(err.Error(), "letter case") {
+				t.Errorf("CreateSite(%q): %v, want it to say the ids differ only in letter case", id, err)
+			}
+			_, err = s.GetSite(t.Context(), id)
+			wantKind(t, "GetSite "+id, err, domain.NotFound, "")
+		}
+		wantKind(t, "CreateSite exact duplicate", s.CreateSite(t.Context(), domain.Site{ID: "lab", CreatedAt: t0}, "bob"), domain.Conflict, "already exists")
+		if got := mustGetUser(t, s, "bob").SiteAdmin; len(got) != 0 {
+			t.Errorf("a refused CreateSite granted bob %q", got)
+		}
+		mustCreateSite(t, s, "lab-2", "alice")
+		if got := mustGetUser(t, s, "alice").SiteAdmin; !sameIDs(got, []string{"lab", "lab-2"}) {
 			t.Errorf("site_admin = %q", got)
+		}
+	})
+
+	t.Run("concurrent look-alike sites: exactly one wins", func(t *testing.T) {
+		s := open(t)
+		mustCreateUser(t, s, newUser("alice"))
+		ids := []string{"twin", "TWIN", "Twin", "tWIN", "twIN", "TWin"}
+		errs := race(len(ids), func(i int) error {
+			return s.CreateSite(t.Context(), domain.Site{ID: ids[i], CreatedAt: t0}, "alice")
+		})
+		exactlyOneWins(t, errs)
+	})
+
+	t.Run("ListSiteAdminsFolded", func(t *testing.T) {
+		s := open(t)
+		mustCreateUser(t, s, newUser("alice", "bob-future"))
+		mustCreateUser(t, s, newUser("bob", "Bob-Future", "other"))
+		mustCreateUser(t, s, newUser("carol", "bob-futures"))
+		want := []domain.SiteAdminGrant{{Username: "alice", SiteID: "bob-future"}, {Username: "bob", SiteID: "Bob-Future"}}
+		for _, id := range []string{"bob-future", "BOB-FUTURE", "Bob-Future"} {
+			got, err := s.ListSiteAdminsFolded(t.Context(), id)
+			must(t, "ListSiteAdminsFolded", err)
+			if !slices.Equal(got, want) {
+				t.Errorf("ListSiteAdminsFolded(%q) = %+v, want %+v", id, got, want)
+			}
+		}
+		if got, err := s.ListSiteAdminsFolded(t.Context(), "nobody-s"); err != nil || got == nil || len(got) != 0 {
+			t.Errorf("ListSiteAdminsFolded of an ungranted id = %q, %v; want an empty list", got, err)
 		}
 	})
 
@@ -146,7 +188,7 @@ func testSites(t *testing.T, open Opener) {
 	})
 
 	t.Run("ListSites", func(t *testing.T) {
-		sorted := []string{"-dash", "0lab", "LAB", "Lab_2", "_x", "lab", "lab-a", "lab.b", "z"}
+		sorted := []string{"-dash", "0lab", "LAX", "Lab_2", "_x", "lab", "lab-a", "lab.b", "z"}
 		mk := func(t *testing.T) domain.Store {
 			s := open(t)
 			mustCreateUser(t, s, newUser("alice"))

@@ -25,6 +25,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Setting", func(t *testing.T) { testSetting(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
 	t.Run("CredentialLifecycle", func(t *testing.T) { testCredentialLifecycle(t, open) })
+	t.Run("Guards", func(t *testing.T) { testGuards(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
 	t.Run("Security", func(t *testing.T) { testSecurity(t, open) })
 	t.Run("Import", func(t *testing.T) { testImport(t, open) })

@@ -273,7 +273,7 @@ func TestCreateSiteErrors(t *testing.T) {
 	}{
 		{"slash", `{"id":"a/b"}`, 422, "A-Z a-z 0-9"},
 		{"colon", `{"id":"a:b"}`, 422, "A-Z a-z 0-9"},
-		{"dot-dot", `{"id":".."}`, 422, "must not start with '.'"},
+		{"dot-dot", `{"id":".."}`, 422, "must not start or end with '.'"},
 		{"leading dot", `{"id":".hidden"}`, 422, "must not start"},
 		{"space", `{"id":"a b"}`, 422, "A-Z"},
 		{"unicode", `{"id":"labö"}`, 422, "A-Z"},
