@@ -179,13 +179,23 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if len(fields) > 0 {
 		return Token{}, InvalidFields(fields...)
 	}
+	// A wrong current_password is a failed login: counted and throttled
+	// with /token's counters, so a stolen token cannot guess the password.
+	target := auth.SubjectUser + p.User.Username
+	limits := s.loginLimits(ctx, loginKeyUserPrefix, p.User.Username)
+	counts, err := s.beginLogin(ctx, limits, target)
+	if err != nil {
+		return Token{}, err
+	}
 	u, err := s.Store.GetUser(ctx, p.User.Username)
 	if err != nil {
 		return Token{}, err
 	}
 	if len(current) > MaxPasswordBytes || auth.VerifyPassword(u.PasswordHash, current) != nil {
+		s.failLogin(ctx, limits, counts, target, "wrong current_password on change password")
 		return Token{}, Errorf(Forbidden, "current_password is not your current password; nothing was changed")
 	}
+	s.succeedLogin(ctx, limits, target)
 	if u.PasswordHash, err = auth.HashPassword(next, s.BcryptCost); err != nil {
 		return Token{}, err
 	}

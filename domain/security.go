@@ -264,6 +264,48 @@ func (s *Service) succeedLogin(ctx context.Context, limits []LoginLimit, subject
 	}
 }
 
+// ClientLoginAuditInterval: successful logins of one site client are
+// recorded at most once per interval per instance, with the number of
+// logins since the last record. Automation may log in many times a minute;
+// one record each would make the audit log (and every login) a database
+// write. The first login after a quiet interval is recorded at once.
+const ClientLoginAuditInterval = time.Minute
+
+type clientLoginTally struct {
+	recorded time.Time
+	since    int // logins since recorded, not yet in the log
+}
+
+// auditClientLogin records a successful site-client login, coalesced.
+func (s *Service) auditClientLogin(ctx context.Context, clientID string) {
+	now := s.now()
+	s.tallyMu.Lock()
+	if s.clientLogins == nil {
+		s.clientLogins = map[string]*clientLoginTally{}
+	}
+	t := s.clientLogins[clientID]
+	if t != nil && now.Sub(t.recorded) < ClientLoginAuditInterval && !now.Before(t.recorded) {
+		t.since++
+		s.tallyMu.Unlock()
+		return
+	}
+	more := 0
+	if t != nil {
+		more = t.since
+	}
+	if len(s.clientLogins) >= maxCached {
+		clear(s.clientLogins)
+	}
+	s.clientLogins[clientID] = &clientLoginTally{recorded: now}
+	s.tallyMu.Unlock()
+	subject := auth.SubjectClient + clientID
+	detail := ""
+	if more > 0 {
+		detail = fmt.Sprintf("and %d more logins of this client on this instance since the previous record", more)
+	}
+	s.Audit(ctx, subject, AuditLoginSucceeded, subject, detail)
+}
+
 // revocationKey names a token on the deny-list: its jti, or for tokens of
 // the existing deployment (no jti) the SHA-256 of the whole token.
 func revocationKey(token string, c auth.Claims) string {

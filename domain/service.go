@@ -42,6 +42,9 @@ type Service struct {
 
 	cacheOnce sync.Once
 	authCache *authCache
+
+	tallyMu      sync.Mutex
+	clientLogins map[string]*clientLoginTally
 }
 
 func (s *Service) logger() *slog.Logger {
@@ -143,6 +146,20 @@ type ClientCredentials struct {
 // HTTP Basic credentials can be read two ways (RFC 6749 §2.3.1 decoded,
 // and raw); alternatives are tried in order within one counted attempt.
 func (s *Service) LoginClient(ctx context.Context, clientID, secret string, alternatives ...ClientCredentials) (Token, error) {
+	creds := append([]ClientCredentials{{clientID, secret}}, alternatives...)
+	// Fast path: a generated secret (256 random bits, stored as SHA-256)
+	// cannot be guessed, so a correct one needs no throttle bookkeeping and
+	// cannot be locked out by someone else's failures. Workflow automation
+	// logs in this way, often and in parallel; it costs one read.
+	for _, cr := range creds {
+		if c, ok := s.generatedClientLogin(ctx, cr); ok {
+			tok, err := s.issue(auth.SubjectClient+c.ID, c.TokensValidAfter)
+			if err == nil {
+				s.auditClientLogin(ctx, c.ID)
+			}
+			return tok, err
+		}
+	}
 	target := auth.SubjectClient + clientID
 	limits := s.loginLimits(ctx, loginKeyClientPrefix, clientID)
 	counts, err := s.beginLogin(ctx, limits, target)
@@ -150,7 +167,7 @@ func (s *Service) LoginClient(ctx context.Context, clientID, secret string, alte
 		return Token{}, err
 	}
 	reason := "malformed client_id or client_secret"
-	for _, cr := range append([]ClientCredentials{{clientID, secret}}, alternatives...) {
+	for _, cr := range creds {
 		c, why, err := s.checkClient(ctx, cr.ClientID, cr.Secret)
 		if err != nil {
 			return Token{}, err
@@ -186,9 +203,33 @@ func (s *Service) checkClient(ctx context.Context, clientID, secret string) (Sit
 	if err := auth.VerifySecret(c.SecretHash, secret); err != nil {
 		return SiteClient{}, "wrong client_secret", nil
 	}
-	// Best effort: a failure to record the time must not refuse a login.
-	_ = s.Store.TouchSiteClient(ctx, c.ID, s.now(), LastUsedGranularity)
+	s.touchClient(ctx, c)
 	return c, "", nil
+}
+
+// generatedClientLogin checks credentials against a client whose secret was
+// generated here; ok is false for anything else (unknown client, wrong
+// secret, a bcrypt secret), which then takes the throttled path.
+func (s *Service) generatedClientLogin(ctx context.Context, cr ClientCredentials) (SiteClient, bool) {
+	if cr.ClientID == "" || cr.Secret == "" || len(cr.Secret) > MaxPasswordBytes || len(cr.ClientID) > 4*MaxUsernameLen || !storable(cr.ClientID) {
+		return SiteClient{}, false
+	}
+	c, err := s.Store.GetSiteClient(ctx, cr.ClientID)
+	if err != nil || !strings.HasPrefix(c.SecretHash, auth.SecretHashPrefix) || auth.VerifySecret(c.SecretHash, cr.Secret) != nil {
+		return SiteClient{}, false
+	}
+	s.touchClient(ctx, c)
+	return c, true
+}
+
+// touchClient records last_used_at at most once per LastUsedGranularity.
+func (s *Service) touchClient(ctx context.Context, c SiteClient) {
+	now := s.now()
+	if now.Sub(c.LastUsedAt) < LastUsedGranularity && !now.Before(c.LastUsedAt) {
+		return
+	}
+	// Best effort: a failure to record the time must not refuse a login.
+	_ = s.Store.TouchSiteClient(ctx, c.ID, now, LastUsedGranularity)
 }
 
 // LastUsedGranularity bounds how often a client login writes last_used_at.
@@ -239,10 +280,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	}
 	issued := c.IssuedAt
 	if issued.IsZero() {
-		// Tokens of the existing deployment carry no iat: take the
-		// earliest moment they can have been issued, so a cut-off still
-		// covers them.
-		issued = c.ExpiresAt.Add(-s.ttl())
+		// Tokens of the existing deployment carry no iat, so when they
+		// were issued is unknown: once the subject has a cut-off (password
+		// changed, account disabled, secret rotated) they are all refused.
+		// Before any cut-off they are accepted as the existing deployment
+		// would.
+		issued = time.Time{}
 	}
 	switch {
 	case strings.HasPrefix(c.Subject, auth.SubjectUser):

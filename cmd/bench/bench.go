@@ -33,6 +33,7 @@ type options struct {
 	postgres    string
 	large       bool
 	scenarios   string
+	serverFlags string
 }
 
 const (
@@ -100,7 +101,7 @@ func run(ctx context.Context, o options) error {
 		if strings.Contains(db, "://") {
 			name = "postgres"
 		}
-		srv, err := startSeeded(ctx, bin, db, o.bcryptCost, 100, 100)
+		srv, err := startSeeded(ctx, bin, db, o, 100, 100)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -116,7 +117,7 @@ func run(ctx context.Context, o options) error {
 
 		if o.large && name == "sqlite" {
 			fmt.Fprintln(os.Stderr, "seeding 100 000 users and 10 000 sites…")
-			big, err := startSeeded(ctx, bin, filepath.Join(tmp, "large.db"), o.bcryptCost, 100000, 10000)
+			big, err := startSeeded(ctx, bin, filepath.Join(tmp, "large.db"), o, 100000, 10000)
 			if err != nil {
 				return fmt.Errorf("large: %w", err)
 			}
@@ -289,7 +290,8 @@ type server struct {
 	url string
 }
 
-func startSeeded(ctx context.Context, bin, db string, cost, users, sites int) (*server, error) {
+func startSeeded(ctx context.Context, bin, db string, o options, users, sites int) (*server, error) {
+	cost := o.bcryptCost
 	store, err := openStore(ctx, db)
 	if err != nil {
 		return nil, err
@@ -303,7 +305,8 @@ func startSeeded(ctx context.Context, bin, db string, cost, users, sites int) (*
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--database", db, "--bcrypt-cost", strconv.Itoa(cost), "--log-format", "json")
+	args := append([]string{"serve", "--addr", addr, "--database", db, "--bcrypt-cost", strconv.Itoa(cost), "--log-format", "json"}, strings.Fields(o.serverFlags)...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), "JWT_SECRET_KEY="+benchKey)
 	if err := cmd.Start(); err != nil {
 		return nil, err

@@ -34,6 +34,7 @@ func main() {
 	flag.StringVar(&o.postgres, "postgres", os.Getenv("RUNTIME_BENCH_POSTGRES_URL"), "also run on this PostgreSQL database (it is emptied)")
 	flag.BoolVar(&o.large, "large", true, "also measure (a) and (c) with 100 000 users and 10 000 sites")
 	flag.StringVar(&o.scenarios, "scenarios", "a,b,c,d,e", "which scenarios to run")
+	flag.StringVar(&o.serverFlags, "server-flags", "", "extra flags for the server, space-separated (e.g. \"--log-level warn\")")
 	flag.Parse()
 	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -194,18 +195,22 @@ func TestTokenCutoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.TokensValidAfter = now.Add(time.Second)
+	u.TokensValidAfter = now.Truncate(time.Second).Add(time.Second) // cut-offs are whole seconds, as revocationCutoff makes them
 	if err := ts.store.UpdateUser(t.Context(), u); err != nil {
 		t.Fatal(err)
 	}
-	legacyAfter := signTest(t, jwt.MapClaims{"sub": "user:erin", "exp": now.Add(24*time.Hour + time.Minute).Unix()})
+	// Without iat nobody can tell when a token was issued: a long exp
+	// must not carry it past the cut-off.
+	legacyLong := signTest(t, jwt.MapClaims{"sub": "user:erin", "exp": now.Add(30 * 24 * time.Hour).Unix()})
+	fresh := mustLogin(t, ts, "erin", testPassword)
 	for name, tc := range map[string]struct {
 		tok    string
 		status int
 	}{
-		"token with iat before the cut-off": {erin.Token, 401},
-		"legacy token before the cut-off":   {legacyBefore, 401},
-		"legacy token after the cut-off":    {legacyAfter, 200},
+		"token with iat before the cut-off":   {erin.Token, 401},
+		"legacy token before the cut-off":     {legacyBefore, 401},
+		"legacy token with a far exp":         {legacyLong, 401},
+		"token issued here after the cut-off": {fresh.Token, 200},
 	} {
 		if r := send(t, http.MethodGet, ts.URL+"/users/me", bearer(tc.tok), nil); r.Status != tc.status {
 			t.Errorf("%s: %d, want %d: %s", name, r.Status, tc.status, r.Body)
@@ -315,20 +320,36 @@ func TestClientLoginThrottling(t *testing.T) {
 	admin := mustAdmin(t, ts)
 	mustCreateSite(t, admin, "lab")
 	cred := mustCredentials(t, admin, "lab")
+	chosen := mustCredentials(t, admin, "lab")
+	// A user-chosen secret is stored with bcrypt and can be guessed.
+	r := send(t, http.MethodPatch, ts.URL+"/admin/site_clients/"+chosen.ClientID, jsonHeader(admin.Token), strings.NewReader(`{"secret":"chosen-secret-1"}`))
+	if r.Status != 200 {
+		t.Fatalf("set a chosen secret: %d %s", r.Status, r.Body)
+	}
 	sc := ts.client()
-	if _, err := sc.LoginClient(t.Context(), cred.ClientID, "wrong", false); client.StatusOf(err) != 401 {
-		t.Fatal(err)
+	for _, id := range []string{cred.ClientID, chosen.ClientID} {
+		for i, basic := range []bool{false, true} {
+			if _, err := sc.LoginClient(t.Context(), id, "wrong", basic); client.StatusOf(err) != 401 {
+				t.Fatalf("%s failure %d: %v", id, i+1, err)
+			}
+		}
+		if _, err := sc.LoginClient(t.Context(), id, "wrong", false); client.StatusOf(err) != 429 {
+			t.Fatalf("%s third failure: %v", id, err)
+		}
 	}
-	if _, err := sc.LoginClient(t.Context(), cred.ClientID, "wrong", true); client.StatusOf(err) != 401 {
-		t.Fatal(err)
-	}
-	_, err := sc.LoginClient(t.Context(), cred.ClientID, cred.ClientSecret, true)
+	// The chosen secret is locked like a password, without being checked.
+	_, err := sc.LoginClient(t.Context(), chosen.ClientID, "chosen-secret-1", true)
 	var ce *client.Error
 	if !errorsAs(err, &ce) || ce.Status != 429 || ce.Header.Get("Retry-After") == "" {
-		t.Fatalf("third attempt: %v", err)
+		t.Fatalf("chosen secret while throttled: %v", err)
+	}
+	// A generated secret cannot be guessed, so others' failures cannot
+	// lock its client out: automation keeps logging in.
+	if _, err := sc.LoginClient(t.Context(), cred.ClientID, cred.ClientSecret, true); err != nil {
+		t.Fatalf("generated secret after others' failures: %v", err)
 	}
 	clock.Advance(10 * time.Minute)
-	if _, err := sc.LoginClient(t.Context(), cred.ClientID, cred.ClientSecret, false); err != nil {
+	if _, err := sc.LoginClient(t.Context(), chosen.ClientID, "chosen-secret-1", false); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
 }
@@ -680,5 +701,81 @@ func TestCLILogoutRevokes(t *testing.T) {
 	}
 	if r := send(t, "GET", ts.URL+"/users/me", bearer(saved.AccessToken), nil); r.Status != 401 || !strings.Contains(r.detail(t), "revoked") {
 		t.Fatalf("a copy of the token after logout: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestClientLoginAuditCoalesced: successful site-client logins are recorded
+// at most once a minute per client, the next record counting the logins
+// in between; failures are recorded one by one.
+func TestClientLoginAuditCoalesced(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	ts := startTest(t, func(c *serveConfig) { throttled(c, clock, 100, 1000) })
+	admin := mustAdmin(t, ts)
+	mustCreateSite(t, admin, "lab")
+	cred := mustCredentials(t, admin, "lab")
+	sc := ts.client()
+	records := func() []string {
+		t.Helper()
+		l, err := admin.ListAudit(t.Context(), "client:"+cred.ClientID, "login.succeeded", 100, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d []string
+		for _, e := range l.Resources {
+			d = append(d, e.Detail)
+		}
+		return d
+	}
+	for range 3 {
+		if _, err := sc.LoginClient(t.Context(), cred.ClientID, cred.ClientSecret, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := records(); len(got) != 1 {
+		t.Fatalf("after 3 logins in a minute: %q, want one record", got)
+	}
+	clock.Advance(time.Minute)
+	if _, err := sc.LoginClient(t.Context(), cred.ClientID, cred.ClientSecret, true); err != nil {
+		t.Fatal(err)
+	}
+	got := records()
+	if len(got) != 2 || !strings.Contains(got[0], "2 more logins") {
+		t.Fatalf("after a minute: %q, want a second record counting 2 more logins", got)
+	}
+	if _, err := sc.LoginClient(t.Context(), cred.ClientID, "wrong", false); client.StatusOf(err) != 401 {
+		t.Fatal(err)
+	}
+	l, err := admin.ListAudit(t.Context(), "", "login.failed", 100, "")
+	if err != nil || len(l.Resources) != 1 {
+		t.Fatalf("failed login records: %+v %v", l, err)
+	}
+}
+
+// TestChangePasswordThrottled: wrong current passwords on change password
+// count as failed logins, so a stolen token cannot guess the password.
+func TestChangePasswordThrottled(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	ts := startTest(t, func(c *serveConfig) { throttled(c, clock, 3, 1000) })
+	admin := mustAdmin(t, ts)
+	mustCreateUser(t, admin, "gus")
+	gus := mustLogin(t, ts, "gus", testPassword)
+	try := func(current string) int {
+		return send(t, http.MethodPost, ts.URL+"/users/me:changePassword", jsonHeader(gus.Token), strings.NewReader(`{"current_password":"`+current+`","new_password":"new-password-9"}`)).Status
+	}
+	for i := range 3 {
+		if got := try(fmt.Sprintf("guess-%d-xx", i)); got != 403 {
+			t.Fatalf("guess %d: %d", i, got)
+		}
+	}
+	if got := try(testPassword); got != 429 {
+		t.Fatalf("the right password after 3 wrong ones: %d, want 429", got)
+	}
+	l, err := admin.ListAudit(t.Context(), "", "login.failed", 100, "")
+	if err != nil || len(l.Resources) != 3 {
+		t.Fatalf("failed guesses in the audit log: %d %v", len(l.Resources), err)
+	}
+	clock.Advance(11 * time.Minute)
+	if got := try(testPassword); got != 200 {
+		t.Fatalf("after the window: %d", got)
 	}
 }
