@@ -192,10 +192,9 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return Token{}, err
 	}
 	if len(current) > MaxPasswordBytes || auth.VerifyPassword(u.PasswordHash, current) != nil {
-		s.failLogin(ctx, limits, counts, target, "wrong current_password on change password")
-		return Token{}, Errorf(Forbidden, "current_password is not your current password; nothing was changed")
+		return Token{}, s.failLogin(ctx, limits, counts, target, "wrong current_password on change password", Errorf(Forbidden, "current_password is not your current password; nothing was changed"))
 	}
-	s.succeedLogin(ctx, limits, target)
+	s.succeedLogin(ctx, limits, counts, target)
 	if u.PasswordHash, err = auth.HashPassword(next, s.BcryptCost); err != nil {
 		return Token{}, err
 	}

@@ -209,33 +209,54 @@ func sourceKey(addr string) string {
 	return ip.String()
 }
 
-// beginLogin charges an attempt to its counters, or refuses it with
-// Throttled (and without looking at the password) when one is full.
+// beginLogin refuses an attempt with Throttled, without looking at the
+// password, when one of its counters is full; it returns the counts.
+// Only failures are counted (failLogin), so concurrent correct logins of
+// one account never throttle each other.
 func (s *Service) beginLogin(ctx context.Context, limits []LoginLimit, target string) (counts []int, err error) {
 	if s.Throttle.Disabled {
 		return nil, nil
 	}
-	t := s.Throttle.withDefaults()
 	now := s.now()
-	counts, until, err := s.Store.TakeLoginAttempt(ctx, limits, now, t.Window)
+	counts, until, err := s.Store.LoginCounts(ctx, limits, now, s.Throttle.withDefaults().Window)
 	if err != nil {
 		return nil, err
 	}
 	if !until.IsZero() {
-		wait := int(until.Sub(now).Seconds() + 0.999)
-		if wait < 1 {
-			wait = 1
-		}
-		return nil, &Error{Kind: Throttled, RetryAfter: wait, Message: fmt.Sprintf(
-			"Too many failed logins for this account or from this address; try again in %d seconds (after %s)", wait, until.UTC().Format(time.RFC3339))}
+		return nil, throttled(now, until)
 	}
 	return counts, nil
 }
 
-// failLogin records a failed attempt; when it fills a counter, the
-// throttling it triggers is recorded too.
-func (s *Service) failLogin(ctx context.Context, limits []LoginLimit, counts []int, target, reason string) {
+func throttled(now, until time.Time) error {
+	wait := int(until.Sub(now).Seconds() + 0.999)
+	if wait < 1 {
+		wait = 1
+	}
+	return &Error{Kind: Throttled, RetryAfter: wait, Message: fmt.Sprintf(
+		"Too many failed logins for this account or from this address; try again in %d seconds (after %s)", wait, until.UTC().Format(time.RFC3339))}
+}
+
+// failLogin counts and records a failed attempt and returns the error to
+// answer with: fail, or Throttled when concurrent failures filled a counter
+// first (the count is atomic, so parallel guesses get exactly the limit's
+// worth of answers). When this failure fills a counter, the throttling it
+// triggers is recorded too.
+func (s *Service) failLogin(ctx context.Context, limits []LoginLimit, _ []int, target, reason string, fail error) error {
 	s.Audit(ctx, AuditActorAnonymous, AuditLoginFailed, target, reason)
+	if s.Throttle.Disabled {
+		return fail
+	}
+	t := s.Throttle.withDefaults()
+	now := s.now()
+	counts, until, err := s.Store.TakeLoginAttempt(context.WithoutCancel(ctx), limits, now, t.Window)
+	if err != nil {
+		s.logger().Error("could not count a failed login", "error", err.Error())
+		return fail
+	}
+	if !until.IsZero() {
+		return throttled(now, until)
+	}
 	for i, c := range counts {
 		if i < len(limits) && c == limits[i].Max {
 			what := "this account"
@@ -243,23 +264,20 @@ func (s *Service) failLogin(ctx context.Context, limits []LoginLimit, counts []i
 				what = "this source address"
 			}
 			s.Audit(ctx, AuditActorAnonymous, AuditLoginThrottled, target,
-				fmt.Sprintf("%d failed logins for %s within %s; further attempts are refused until the window closes", c, what, s.Throttle.withDefaults().Window))
+				fmt.Sprintf("%d failed logins for %s within %s; further attempts are refused until the window closes", c, what, t.Window))
 		}
 	}
+	return fail
 }
 
-// succeedLogin resets the account's counter and refunds the source
-// address's, so that only failures count against it.
-func (s *Service) succeedLogin(ctx context.Context, limits []LoginLimit, subject string) {
+// succeedLogin records a login and resets the account's failure count,
+// when it has one (a read told beginLogin), so a success costs no write.
+func (s *Service) succeedLogin(ctx context.Context, limits []LoginLimit, counts []int, subject string) {
 	s.Audit(ctx, subject, AuditLoginSucceeded, subject, "")
-	if s.Throttle.Disabled || len(limits) == 0 {
+	if s.Throttle.Disabled || len(limits) == 0 || len(counts) == 0 || counts[0] == 0 {
 		return
 	}
-	var refund []string
-	for _, l := range limits[1:] {
-		refund = append(refund, l.Key)
-	}
-	if err := s.Store.ReleaseLoginAttempt(context.WithoutCancel(ctx), []string{limits[0].Key}, refund); err != nil {
+	if err := s.Store.ReleaseLoginAttempt(context.WithoutCancel(ctx), []string{limits[0].Key}, nil); err != nil {
 		s.logger().Error("could not reset login counters", "error", err.Error())
 	}
 }

@@ -108,30 +108,26 @@ func (s *Service) LoginPassword(ctx context.Context, username, password string) 
 	}
 	if username == "" || password == "" || len(password) > MaxPasswordBytes || len(username) > 4*MaxUsernameLen || !storable(username) {
 		auth.DummyVerify(s.BcryptCost, password)
-		s.failLogin(ctx, limits, counts, target, "malformed username or password")
-		return Token{}, errBadLogin
+		return Token{}, s.failLogin(ctx, limits, counts, target, "malformed username or password", errBadLogin)
 	}
 	u, err := s.Store.GetUser(ctx, username)
 	if IsKind(err, NotFound) {
 		auth.DummyVerify(s.BcryptCost, password)
-		s.failLogin(ctx, limits, counts, target, "unknown username")
-		return Token{}, errBadLogin
+		return Token{}, s.failLogin(ctx, limits, counts, target, "unknown username", errBadLogin)
 	}
 	if err != nil {
 		return Token{}, err
 	}
 	if err := auth.VerifyPassword(u.PasswordHash, password); err != nil {
-		s.failLogin(ctx, limits, counts, target, "wrong password")
-		return Token{}, errBadLogin
+		return Token{}, s.failLogin(ctx, limits, counts, target, "wrong password", errBadLogin)
 	}
 	// Only after the password is proven do we say why a valid login fails.
 	if u.Disabled {
-		s.failLogin(ctx, limits, counts, target, "account disabled")
-		return Token{}, Errorf(Unauthenticated, "This account is disabled; ask a runtime administrator to enable it")
+		return Token{}, s.failLogin(ctx, limits, counts, target, "account disabled", Errorf(Unauthenticated, "This account is disabled; ask a runtime administrator to enable it"))
 	}
 	tok, err := s.issue(auth.SubjectUser+u.Username, u.TokensValidAfter)
 	if err == nil {
-		s.succeedLogin(ctx, limits, target)
+		s.succeedLogin(ctx, limits, counts, target)
 	}
 	return tok, err
 }
@@ -178,12 +174,11 @@ func (s *Service) LoginClient(ctx context.Context, clientID, secret string, alte
 		}
 		tok, err := s.issue(auth.SubjectClient+c.ID, c.TokensValidAfter)
 		if err == nil {
-			s.succeedLogin(ctx, limits, auth.SubjectClient+c.ID)
+			s.succeedLogin(ctx, limits, counts, auth.SubjectClient+c.ID)
 		}
 		return tok, err
 	}
-	s.failLogin(ctx, limits, counts, target, reason)
-	return Token{}, errBadClient
+	return Token{}, s.failLogin(ctx, limits, counts, target, reason, errBadClient)
 }
 
 // checkClient returns the client when the secret matches, else why not.

@@ -147,6 +147,10 @@ type Store interface {
 	// counter's new value, in the order of limits. Counters whose windows
 	// have closed may be deleted.
 	TakeLoginAttempt(ctx context.Context, limits []LoginLimit, now time.Time, window time.Duration) (counts []int, blockedUntil time.Time, err error)
+	// LoginCounts reads the counters of limits without changing them: the
+	// current counts (0 for a closed or absent window) and, when a counter
+	// is full, until when.
+	LoginCounts(ctx context.Context, limits []LoginLimit, now time.Time, window time.Duration) (counts []int, blockedUntil time.Time, err error)
 	// ReleaseLoginAttempt undoes the counting of an attempt that succeeded:
 	// the counters named in reset are deleted, those in refund lose one.
 	ReleaseLoginAttempt(ctx context.Context, reset, refund []string) error

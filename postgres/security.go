@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"slices"
@@ -109,6 +110,35 @@ func (s *Store) TakeLoginAttempt(ctx context.Context, limits []domain.LoginLimit
 		return nil, time.Time{}, err
 	}
 	return counts, blocked.UTC(), nil
+}
+
+// LoginCounts reads counters without changing them.
+func (s *Store) LoginCounts(ctx context.Context, limits []domain.LoginLimit, now time.Time, window time.Duration) ([]int, time.Time, error) {
+	counts := make([]int, len(limits))
+	var blocked time.Time
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	for i, l := range limits {
+		if !storable(l.Key) {
+			return nil, time.Time{}, fmt.Errorf("login counter key is not valid UTF-8 text")
+		}
+		var n int
+		var start time.Time
+		err := s.pool.QueryRow(ctx, `SELECT count, window_start FROM login_attempts WHERE key = $1 AND window_start > $2`, l.Key, now.Add(-window)).Scan(&n, &start)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, time.Time{}, translate(err)
+		}
+		counts[i] = n
+		if n >= l.Max {
+			if until := start.Add(window); until.After(blocked) {
+				blocked = until
+			}
+		}
+	}
+	return counts, blocked, nil
 }
 
 // ReleaseLoginAttempt deletes the reset counters and takes one off each

@@ -78,6 +78,30 @@ func (s *Store) TakeLoginAttempt(ctx context.Context, limits []domain.LoginLimit
 	return counts, blocked, nil
 }
 
+// LoginCounts reads counters without changing them.
+func (s *Store) LoginCounts(ctx context.Context, limits []domain.LoginLimit, now time.Time, window time.Duration) ([]int, time.Time, error) {
+	counts := make([]int, len(limits))
+	var blocked time.Time
+	opened := ms(now.Add(-window))
+	for i, l := range limits {
+		var n, start int64
+		err := s.read.QueryRowContext(ctx, `SELECT count, window_start FROM login_attempts WHERE key = ? AND window_start > ?`, l.Key, opened).Scan(&n, &start)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, time.Time{}, translate(err)
+		}
+		counts[i] = int(n)
+		if int(n) >= l.Max {
+			if until := fromMS(start).Add(window); until.After(blocked) {
+				blocked = until
+			}
+		}
+	}
+	return counts, blocked, nil
+}
+
 // ReleaseLoginAttempt deletes the reset counters and takes one off each
 // refund counter.
 func (s *Store) ReleaseLoginAttempt(ctx context.Context, reset, refund []string) error {

@@ -68,6 +68,19 @@ func testLoginAttempts(t *testing.T, open Opener) {
 	if !until.IsZero() || fmt.Sprint(counts) != "[2 2]" {
 		t.Fatalf("second: %v %v", counts, until)
 	}
+	// Reading changes nothing and sees the full counter.
+	for range 2 {
+		counts, until, err = s.LoginCounts(ctx, limits, ts0.Add(2*time.Minute), w)
+		if err != nil || !until.Equal(ts0.Add(w)) || fmt.Sprint(counts) != "[2 2]" {
+			t.Fatalf("read: %v %v %v", counts, until, err)
+		}
+	}
+	if counts, until, _ = s.LoginCounts(ctx, []domain.LoginLimit{{Key: "user:unknown", Max: 2}}, ts0, w); fmt.Sprint(counts) != "[0]" || !until.IsZero() {
+		t.Fatalf("read of an absent counter: %v %v", counts, until)
+	}
+	if counts, until, _ = s.LoginCounts(ctx, limits, ts0.Add(w+time.Second), w); fmt.Sprint(counts) != "[0 0]" || !until.IsZero() {
+		t.Fatalf("read after the window: %v %v", counts, until)
+	}
 	counts, until, _ = s.TakeLoginAttempt(ctx, limits, ts0.Add(2*time.Minute), w)
 	if !until.Equal(ts0.Add(w)) || counts != nil {
 		t.Fatalf("third: %v %v, want blocked until %v", counts, until, ts0.Add(w))

@@ -779,3 +779,20 @@ func TestChangePasswordThrottled(t *testing.T) {
 		t.Fatalf("after the window: %d", got)
 	}
 }
+
+// TestConcurrentCorrectLoginsNotThrottled: only failures count, so many
+// parallel logins of one account (a workflow starting its workers) all
+// succeed even past the failure limit.
+func TestConcurrentCorrectLoginsNotThrottled(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	ts := startTest(t, func(c *serveConfig) { throttled(c, clock, 3, 3) })
+	admin := mustAdmin(t, ts)
+	mustCreateUser(t, admin, "hal")
+	codes := race(t, 20, func(int) error {
+		_, err := ts.client().Login(t.Context(), "hal", testPassword)
+		return err
+	})
+	if codes[201] != 20 {
+		t.Fatalf("statuses %v, want every login to succeed", codes)
+	}
+}
