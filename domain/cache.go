@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -61,6 +62,29 @@ func (s *Service) forgetUser(name string) {
 		delete(c.users, name)
 		c.mu.Unlock()
 	}
+}
+
+// grantCachedSiteAdmin records in a cached user the site it was just made
+// admin of (CreateSite), instead of evicting it: a user who creates many
+// sites (automation) would otherwise be re-read, with its whole grant
+// list, on every call. The entry keeps its read time, so the TTL still
+// bounds every other field's staleness.
+func (s *Service) grantCachedSiteAdmin(name, siteID string) {
+	c := s.cache()
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.users[name]
+	if !ok {
+		return
+	}
+	if !slices.Contains(e.v.SiteAdmin, siteID) {
+		// A new slice: principals handed out earlier share the old one.
+		e.v.SiteAdmin = append(slices.Clip(e.v.SiteAdmin), siteID)
+	}
+	c.users[name] = e
 }
 
 func (s *Service) forgetClient(id string) {

@@ -423,7 +423,7 @@ func (s *Service) CreateSite(ctx context.Context, p Principal, in NewSite) (Site
 	if err := s.Store.CreateSite(ctx, site, p.User.Username); err != nil {
 		return Site{}, err
 	}
-	s.forgetUser(p.User.Username)
+	s.grantCachedSiteAdmin(p.User.Username, site.ID)
 	s.Audit(ctx, p.Name(), AuditSiteCreated, "site:"+site.ID, "")
 	return site, nil
 }

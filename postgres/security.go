@@ -1,8 +1,8 @@
 package postgres
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
