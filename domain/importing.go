@@ -154,13 +154,13 @@ type ImportExisting struct {
 
 // ImportKeys are the keys a store must look up to build ImportExisting.
 type ImportKeys struct {
-	Usernames  []string // exact usernames
-	FoldKeys   []string // FoldUsername forms
-	SiteIDs    []string
+	Usernames []string // exact usernames
+	FoldKeys  []string // FoldUsername forms
+	SiteIDs   []string
 	// SiteFoldKeys are FoldSiteID forms, looked up as sites.fold_id.
 	SiteFoldKeys []string
 	ClientIDs    []string
-	Allowances []Allowance
+	Allowances   []Allowance
 }
 
 // Keys lists what a store must look up for b.
@@ -587,4 +587,15 @@ func (b ImportBatch) files() []string {
 		add(a.Source)
 	}
 	return sortedKeys(seen)
+}
+
+// DryRunOnEmpty reports what an import would do on a database that holds
+// nothing yet (one that does not exist, or has no schema): a dry run must
+// not create it to find out.
+func DryRunOnEmpty(b ImportBatch) (ImportReport, error) {
+	if err := ValidateImport(b); err != nil {
+		return ImportReport{DryRun: true, UnknownFields: b.UnknownFields}, err
+	}
+	r := PlanImport(b, ImportExisting{}, true).Report
+	return r, r.Err()
 }

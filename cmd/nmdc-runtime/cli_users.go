@@ -159,11 +159,11 @@ func cmdUsersUpdate(c *cli, args []string) error {
 		in.FullName = fullName
 	}
 	if set["site-admin"] && (add.set || remove.set) {
-		return &usageError{"users update: give --site-admin, or --add-site-admin/--remove-site-admin, not both"}
+		return &usageError{msg: "users update: give --site-admin, or --add-site-admin/--remove-site-admin, not both"}
 	}
 	if !set["email"] && !set["full-name"] && !sites.set && !add.set && !remove.set && !*password {
 		fs.Usage()
-		return &usageError{"users update: nothing to change; give at least one flag"}
+		return &usageError{msg: "users update: nothing to change; give at least one flag"}
 	}
 	cl, err := c.authed()
 	if err != nil {
