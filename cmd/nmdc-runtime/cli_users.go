@@ -66,7 +66,7 @@ func (c *cli) printShareLink(link string, expires *string, what string) {
 	if expires != nil && *expires != "" {
 		fmt.Fprintf(c.stdout, ", until %s", *expires)
 	}
-	fmt.Fprintf(c.stdout, "):\n\n    %s\n\nSend it to its owner, who opens it in a browser or with:\n    nmdc-runtime share open LINK\n", link)
+	fmt.Fprintf(c.stdout, "):\n\n    %s\n\nSend it to its owner, who opens it in a browser or with:\n    nmdc-runtime share open    (then paste the link; it stays out of the shell history)\n", link)
 }
 
 func cmdUsersResetPassword(c *cli, args []string) error {

@@ -37,7 +37,8 @@ Usage:
 Client commands (they talk to the server at --url):
   nmdc-runtime login USERNAME                       log in as a user; the password is asked for
   nmdc-runtime login --client-id CLIENT_ID          log in as a site client; the secret is asked for
-  nmdc-runtime logout                               revoke and forget the saved token
+  nmdc-runtime logout [--force]                     revoke and forget the saved token (kept when
+                                                    the server cannot be reached, unless --force)
   nmdc-runtime whoami                               show who is logged in
   nmdc-runtime token                                print the bearer token, e.g. for curl
   nmdc-runtime password                             change your own password
@@ -57,7 +58,8 @@ Client commands (they talk to the server at --url):
   nmdc-runtime sites clients list SITE_ID           list a site's clients
   nmdc-runtime sites clients rotate SITE_ID CLIENT_ID
   nmdc-runtime sites clients delete SITE_ID CLIENT_ID
-  nmdc-runtime share open LINK                      open a one-time link and print its secret
+  nmdc-runtime share open [LINK | -]                open a one-time link and print its secret
+                                                    (without LINK or with -: read from stdin)
 
 Offline commands (they work on the database directly, for a locked-out admin):
   nmdc-runtime admin reset-password USERNAME [--database PATH]
