@@ -39,9 +39,11 @@ func TestCLIHelpExitsZero(t *testing.T) {
 			}
 		})
 	}
-	_, errOut, code := b.run("", "login", "--client-id")
-	if code != 2 || strings.Count(errOut, "flag needs an argument: -client-id") != 1 {
-		t.Errorf("login --client-id: exit %d, stderr:\n%s", code, errOut)
+	for _, args := range [][]string{{"login", "--client-id"}, {"import", "--database"}, {"--url"}, {"admin", "create-admin", "x", "--database"}} {
+		_, errOut, code := b.run("", args...)
+		if code != 2 || strings.Count(errOut, "flag needs an argument") != 1 {
+			t.Errorf("%v: exit %d, stderr:\n%s", args, code, errOut)
+		}
 	}
 }
 

@@ -118,7 +118,10 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		fs.Usage = func() { fmt.Fprint(stderr, usage) }
 		addGlobalFlags(fs, &globals)
 		if err := fs.Parse(args); err != nil {
-			return &usageError{msg: err.Error()}
+			if errors.Is(err, flag.ErrHelp) {
+				return errHelp
+			}
+			return &usageError{msg: err.Error(), printed: true}
 		}
 		if args = fs.Args(); len(args) == 0 {
 			fmt.Fprint(stderr, usage)
@@ -160,7 +163,7 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return errHelp
 		}
-		return &usageError{msg: err.Error()}
+		return &usageError{msg: err.Error(), printed: true}
 	}
 	if fs.NArg() > 0 {
 		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
