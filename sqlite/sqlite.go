@@ -52,8 +52,12 @@ var ErrSchemaBehind = errors.New("the database schema is behind this version")
 // returns ErrNoSchema, or an error wrapping ErrSchemaBehind, when the
 // schema is not the current one.
 func OpenExisting(ctx context.Context, path string) (*Store, error) {
-	if _, err := os.Stat(path); err != nil {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return nil, err
+	}
+	if fi.Size() == 0 {
+		return nil, ErrNoSchema // opening would write a header
 	}
 	return open(ctx, path, false)
 }
@@ -79,7 +83,12 @@ func open(ctx context.Context, path string, migrate bool) (*Store, error) {
 	}
 	dsn := func(extra string) string {
 		q := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		pragmas := []string{"busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"}
+		if migrate {
+			// Read-only openers leave the journal mode (kept in the file) as it is.
+			pragmas = append(pragmas, "journal_mode(WAL)")
+		}
+		for _, p := range pragmas {
 			q.Add("_pragma", p)
 		}
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode() + extra

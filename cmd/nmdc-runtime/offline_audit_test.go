@@ -176,6 +176,13 @@ func TestImportDryRunCreatesNothing(t *testing.T) {
 	}
 	wantNoDatabase(t, missing)
 
+	// A zero-byte file is an empty database, and stays zero bytes.
+	zero := writeFile(t, "zero.db", "")
+	out = mustImport(t, zero, "--users", users, "--dry-run")
+	if fi, err := os.Stat(zero); err != nil || fi.Size() != 0 || !strings.Contains(out, "holds nothing yet") {
+		t.Errorf("dry run on a zero-byte file: %v, %v\n%s", fi, err, out)
+	}
+
 	// A conflict within the export aborts a real import: no file is left.
 	conflicting := writeFile(t, "sites.json", `{"id": "lab", "clients": []}`+"\n"+`{"id": "LAB", "clients": []}`+"\n")
 	if out, err := runImportCommand(t, "--database", missing, "--sites", conflicting); err == nil {
