@@ -35,14 +35,15 @@ func loadImportConfig(args []string, getenv env, stderr io.Writer) (importConfig
 	fs.StringVar(&c.Users, "users", "", "mongoexport output of the users collection")
 	fs.StringVar(&c.Sites, "sites", "", "mongoexport output of the sites collection (with their clients)")
 	fs.StringVar(&c.Allowances, "allowances", "", "mongoexport output of the allowances collection")
-	fs.BoolVar(&c.DryRun, "dry-run", false, "report what would change and write nothing")
+	fs.BoolVar(&c.DryRun, "dry-run", false, "report what would change and write nothing: no database is created, no schema migrated")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: nmdc-runtime import [--database DB] [--users FILE] [--sites FILE] [--allowances FILE] [--dry-run]
 
 Imports the accounts of an existing deployment from mongoexport files (one
 document per line, or a --jsonArray file). All or nothing: any invalid
 document or any conflict with stored data aborts the import and writes
-nothing. Running it again changes nothing.
+nothing. Running it again changes nothing. Each committed import is recorded
+in the audit log (actor offline:import) with its counts.
 
 `)
 		fs.PrintDefaults()
