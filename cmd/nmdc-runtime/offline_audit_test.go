@@ -190,33 +190,43 @@ func TestImportDryRunCreatesNothing(t *testing.T) {
 	}
 	wantNoDatabase(t, missing)
 
-	// A database whose schema is behind: the dry run refuses and migrates
-	// nothing.
-	behind := filepath.Join(t.TempDir(), "old.db")
-	mustImport(t, behind, "--users", users)
-	conn, err := sql.Open("sqlite", behind)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	count := func() int {
-		var n int
-		if err := conn.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+}
+
+// TestImportDryRunOnOldSchema: on a database whose schema is behind, a dry
+// run says so and stops without migrating.
+func TestImportDryRunOnOldSchema(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, newDB func(t *testing.T) string) {
+		users, _, _ := referenceExport(t)
+		db := newDB(t)
+		mustImport(t, db, "--users", users)
+		driver := "sqlite"
+		if isPostgresURL(db) {
+			driver = "pgx"
+		}
+		conn, err := sql.Open(driver, db)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return n
-	}
-	if _, err := conn.Exec(`DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)`); err != nil {
-		t.Fatal(err)
-	}
-	n := count()
-	out, err = runImportCommand(t, "--database", behind, "--users", users, "--dry-run")
-	if err == nil || !strings.Contains(err.Error(), "schema is behind") || !strings.Contains(err.Error(), "does not migrate") {
-		t.Errorf("dry run on an old schema: %v\n%s", err, out)
-	}
-	if count() != n {
-		t.Errorf("the dry run applied migrations")
-	}
+		defer conn.Close()
+		count := func() int {
+			var n int
+			if err := conn.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if _, err := conn.Exec(`DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)`); err != nil {
+			t.Fatal(err)
+		}
+		n := count()
+		out, err := runImportCommand(t, "--database", db, "--users", users, "--dry-run")
+		if err == nil || !strings.Contains(err.Error(), "schema is behind") || !strings.Contains(err.Error(), "does not migrate") {
+			t.Errorf("dry run on an old schema: %v\n%s", err, out)
+		}
+		if count() != n {
+			t.Errorf("the dry run applied migrations")
+		}
+	})
 }
 
 // TestAdminCommandsRefuseEmptyFile: a zero-byte --database is no database.
