@@ -77,6 +77,15 @@ func StatusOf(err error) int {
 	return 0
 }
 
+// notJSON describes a reply that is not the API's JSON.
+func notJSON(resp *http.Response) string {
+	ct := resp.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "none"
+	}
+	return fmt.Sprintf("the reply is not JSON (Content-Type: %s): is this the Runtime API server?", ct)
+}
+
 func decodeError(resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	e := &Error{Status: resp.StatusCode, Header: resp.Header}
@@ -98,6 +107,11 @@ func decodeError(resp *http.Response) error {
 	}
 	if e.Detail == "" {
 		e.Detail = strings.TrimSpace(string(body))
+		// An HTML error page of a proxy, or another service, says nothing
+		// useful in full.
+		if !json.Valid(body) && (len(e.Detail) > 200 || strings.HasPrefix(e.Detail, "<")) {
+			e.Detail = notJSON(resp)
+		}
 	}
 	return e
 }
@@ -139,7 +153,14 @@ func (c *Client) send(req *http.Request, out any) error {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("read %s %s response: %w", req.Method, req.URL.Path, err)
+	}
+	if !json.Valid(body) {
+		return fmt.Errorf("%s %s: %d %s, %s", req.Method, req.URL.Path, resp.StatusCode, http.StatusText(resp.StatusCode), notJSON(resp))
+	}
+	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("decode %s %s response: %w", req.Method, req.URL.Path, err)
 	}
 	return nil

@@ -64,7 +64,8 @@ func TestDecodeError(t *testing.T) {
 		{name: "token error", status: 401, body: `{"detail":"Incorrect username or password","error":"invalid_grant","error_description":"x"}`, wantDetail: "Incorrect username or password", wantCode: "invalid_grant"},
 		{name: "fields", status: 422, body: `{"detail":[{"loc":["body","password"],"msg":"field required","type":"value_error.missing"},{"loc":["body","site_admin",0],"msg":"site_admin: bad id","type":"value_error"},{"loc":["query","max_page_size"],"msg":"too big","type":"value_error"}]}`,
 			wantDetail: "password: field required; site_admin: bad id; query.max_page_size: too big"},
-		{name: "not JSON", status: 502, body: "<html>bad gateway</html>\n", wantDetail: "<html>bad gateway</html>"},
+		{name: "not JSON", status: 502, body: "<html>bad gateway</html>\n", wantDetail: "the reply is not JSON (Content-Type: text/html; charset=utf-8): is this the Runtime API server?"},
+		{name: "short plain text", status: 503, body: "upstream down\n", wantDetail: "upstream down"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/nmdc-runtime/server/auth"
 )
 
@@ -141,6 +143,9 @@ type ImportExisting struct {
 	// Sites by id: those the batch names (as sites or in site_admin) that
 	// exist.
 	Sites map[string]Site
+	// SiteFoldOwners maps the FoldSiteID form of each batch site id to the
+	// stored site that holds it, when there is one.
+	SiteFoldOwners map[string]string
 	// Clients by id: those the batch names that exist.
 	Clients map[string]SiteClient
 	// Allowances of the batch that exist.
@@ -149,11 +154,13 @@ type ImportExisting struct {
 
 // ImportKeys are the keys a store must look up to build ImportExisting.
 type ImportKeys struct {
-	Usernames  []string // exact usernames
-	FoldKeys   []string // FoldUsername forms
-	SiteIDs    []string
-	ClientIDs  []string
-	Allowances []Allowance
+	Usernames []string // exact usernames
+	FoldKeys  []string // FoldUsername forms
+	SiteIDs   []string
+	// SiteFoldKeys are FoldSiteID forms, looked up as sites.fold_id.
+	SiteFoldKeys []string
+	ClientIDs    []string
+	Allowances   []Allowance
 }
 
 // Keys lists what a store must look up for b.
@@ -164,6 +171,11 @@ func (b ImportBatch) Keys() ImportKeys {
 	for _, u := range b.Users {
 		users[u.Username] = true
 		k.FoldKeys = append(k.FoldKeys, FoldUsername(u.Username))
+		if ValidateUsername(u.Username) != nil {
+			if r := resemblanceKey(u.Username); r != FoldUsername(u.Username) {
+				k.FoldKeys = append(k.FoldKeys, r)
+			}
+		}
 		for _, s := range u.SiteAdmin {
 			sites[s] = true
 		}
@@ -174,6 +186,7 @@ func (b ImportBatch) Keys() ImportKeys {
 	}
 	for _, s := range b.Sites {
 		sites[s.ID] = true
+		k.SiteFoldKeys = append(k.SiteFoldKeys, FoldSiteID(s.ID))
 	}
 	for _, c := range b.Clients {
 		k.ClientIDs = append(k.ClientIDs, c.ID)
@@ -241,22 +254,40 @@ func PlanImport(b ImportBatch, have ImportExisting, dryRun bool) ImportPlan {
 
 	for _, u := range b.Users {
 		if fe := ValidateUsername(u.Username); fe != nil {
-			r.Notes = append(r.Notes, fmt.Sprintf("%s: username %q is kept although new usernames must follow the rule: %s", u.Source, u.Username, fe.Msg))
+			like := ""
+			key := resemblanceKey(u.Username)
+			if owner, ok := have.FoldOwners[key]; ok && owner != u.Username {
+				like = fmt.Sprintf(" (it resembles the existing user %q)", owner)
+			} else if other, ok := batchFolds[key]; ok && other.Username != u.Username {
+				like = fmt.Sprintf(" (it resembles the imported user %q at %s)", other.Username, other.Source.relativeTo(u.Source))
+			}
+			r.Notes = append(r.Notes, fmt.Sprintf("%s: username %q is kept although new usernames must follow the rule: %s%s", u.Source, u.Username, fe.Msg, like))
 		}
 	}
 
 	batchSites := map[string]bool{}
+	batchSiteFolds := map[string]ImportSite{}
 	for _, s := range b.Sites {
 		batchSites[s.ID] = true
 		if fe := ValidateSiteID("id", s.ID); fe != nil {
 			r.Notes = append(r.Notes, fmt.Sprintf("%s: site id %q is kept although new site ids must follow the rule: %s", s.Source, s.ID, fe.Msg))
 		}
+		fold := FoldSiteID(s.ID)
+		if other, ok := batchSiteFolds[fold]; ok {
+			conflict(&r.Sites, "site", s.ID, s.Source, "looks like site %q at %s (they differ only in letter case, and look-alike site ids are refused)", other.ID, other.Source.relativeTo(s.Source))
+			continue
+		}
+		batchSiteFolds[fold] = s
 		if old, ok := have.Sites[s.ID]; ok {
 			if !sameSet(old.CapabilityIDs, s.CapabilityIDs) {
 				conflict(&r.Sites, "site", s.ID, s.Source, "already present with different capability_ids (%s stored, %s imported)", quoteList(old.CapabilityIDs), quoteList(s.CapabilityIDs))
 			} else {
 				r.Sites.Unchanged++
 			}
+			continue
+		}
+		if owner, ok := have.SiteFoldOwners[fold]; ok && owner != s.ID {
+			conflict(&r.Sites, "site", s.ID, s.Source, "looks like the existing site %q (they differ only in letter case, and look-alike site ids are refused)", owner)
 			continue
 		}
 		r.Sites.Imported++
@@ -284,6 +315,9 @@ func PlanImport(b ImportBatch, have ImportExisting, dryRun bool) ImportPlan {
 			conflict(&r.Allowances, "allowance", a.Username+" "+a.Action, a.Source, "names user %q, who is neither in the users file nor in the database (an allowance left for a later user of that name would hand it rights); remove the line or import the user", a.Username)
 			continue
 		}
+		if !slices.Contains(AllActions, a.Action) {
+			r.Notes = append(r.Notes, fmt.Sprintf("%s: allowance %q for %q is kept although this server knows no such action (known: %s)", a.Source, a.Action, a.Username, strings.Join(AllActions, ", ")))
+		}
 		if have.Allowances[a.Allowance] {
 			r.Allowances.Unchanged++
 			continue
@@ -300,6 +334,28 @@ func PlanImport(b ImportBatch, have ImportExisting, dryRun bool) ImportPlan {
 		}
 	}
 	return p
+}
+
+// homoglyphs maps Cyrillic and Greek letters that look like Latin ones to
+// those, for naming the account a rule-breaking username resembles.
+var homoglyphs = strings.NewReplacer(
+	"а", "a", "е", "e", "о", "o", "р", "p", "с", "c", "у", "y", "х", "x", "і", "i", "ј", "j", "ѕ", "s", "ԁ", "d", "һ", "h", "ӏ", "l",
+	"А", "A", "В", "B", "Е", "E", "К", "K", "М", "M", "Н", "H", "О", "O", "Р", "P", "С", "C", "Т", "T", "Х", "X", "І", "I", "Ј", "J", "Ѕ", "S",
+	"α", "a", "ο", "o", "ρ", "p", "ν", "v", "ι", "i", "κ", "k", "τ", "t", "υ", "u",
+	"Α", "A", "Β", "B", "Ε", "E", "Ζ", "Z", "Η", "H", "Ι", "I", "Κ", "K", "Μ", "M", "Ν", "N", "Ο", "O", "Ρ", "P", "Τ", "T", "Υ", "Y", "Χ", "X",
+)
+
+// resemblanceKey is the FoldUsername form of a username with invisible
+// characters and spaces removed and common homoglyphs made Latin: two
+// names with one key look alike to a person.
+func resemblanceKey(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
+		return r
+	}, norm.NFKC.String(name))
+	return FoldUsername(homoglyphs.Replace(name))
 }
 
 // userDiff names the fields in which two users differ, or "".
@@ -499,5 +555,47 @@ func (s *Service) Import(ctx context.Context, b ImportBatch, dryRun bool) (Impor
 			b.Clients[i].CreatedAt = now
 		}
 	}
-	return s.Store.Import(ctx, b, dryRun)
+	r, err := s.Store.Import(ctx, b, dryRun)
+	if err == nil && r.Written {
+		// One summary event per committed import: counts, never hashes.
+		s.Audit(ctx, AuditActorImport, AuditAccountsImported, "files: "+strings.Join(b.files(), ", "), fmt.Sprintf(
+			"imported %d user(s), %d site(s), %d client(s), %d allowance(s); unchanged %d, %d, %d, %d",
+			r.Users.Imported, r.Sites.Imported, r.Clients.Imported, r.Allowances.Imported,
+			r.Users.Unchanged, r.Sites.Unchanged, r.Clients.Unchanged, r.Allowances.Unchanged))
+	}
+	return r, err
+}
+
+// files lists the export files the batch's items came from.
+func (b ImportBatch) files() []string {
+	seen := map[string]bool{}
+	add := func(src Source) {
+		if src.File != "" {
+			seen[src.File] = true
+		}
+	}
+	for _, u := range b.Users {
+		add(u.Source)
+	}
+	for _, x := range b.Sites {
+		add(x.Source)
+	}
+	for _, c := range b.Clients {
+		add(c.Source)
+	}
+	for _, a := range b.Allowances {
+		add(a.Source)
+	}
+	return sortedKeys(seen)
+}
+
+// DryRunOnEmpty reports what an import would do on a database that holds
+// nothing yet (one that does not exist, or has no schema): a dry run must
+// not create it to find out.
+func DryRunOnEmpty(b ImportBatch) (ImportReport, error) {
+	if err := ValidateImport(b); err != nil {
+		return ImportReport{DryRun: true, UnknownFields: b.UnknownFields}, err
+	}
+	r := PlanImport(b, ImportExisting{}, true).Report
+	return r, r.Err()
 }

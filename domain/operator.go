@@ -27,6 +27,7 @@ func (s *Service) OperatorResetPassword(ctx context.Context, username, password 
 	}
 	u.PasswordHash = hash
 	u.TokensValidAfter = revocationCutoff(s.now(), u.TokensValidAfter)
+	wasDisabled := u.Disabled
 	if enable {
 		u.Disabled = false
 	}
@@ -34,6 +35,10 @@ func (s *Service) OperatorResetPassword(ctx context.Context, username, password 
 		return User{}, err
 	}
 	s.forgetUser(u.Username)
+	s.Audit(ctx, AuditActorAdminCommand, AuditPasswordChanged, auth.SubjectUser+u.Username, "reset offline by an operator; earlier tokens refused")
+	if enable && wasDisabled {
+		s.Audit(ctx, AuditActorAdminCommand, AuditUserEnabled, auth.SubjectUser+u.Username, "enabled offline by an operator")
+	}
 	return u, nil
 }
 
@@ -59,16 +64,26 @@ func (s *Service) OperatorCreateAdmin(ctx context.Context, username, password st
 	now := s.now()
 	u := User{Username: username, SiteAdmin: []string{AdminSiteID}, PasswordHash: hash, CreatedAt: now}
 	created, err := s.Store.Bootstrap(ctx, u, AllActions, now)
-	if err != nil || created {
+	if err != nil {
 		return u, err
+	}
+	if created {
+		s.Audit(ctx, AuditActorAdminCommand, AuditUserCreated, auth.SubjectUser+username, "runtime admin created offline on an empty database; holds every allowance")
+		return u, nil
 	}
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		return User{}, err
 	}
+	s.Audit(ctx, AuditActorAdminCommand, AuditUserCreated, auth.SubjectUser+username, "runtime admin created offline by an operator (admin of site "+AdminSiteID+")")
 	for _, action := range AllActions {
-		if err := s.Store.CreateAllowance(ctx, Allowance{Username: username, Action: action}); err != nil && !IsKind(err, Conflict) {
+		err := s.Store.CreateAllowance(ctx, Allowance{Username: username, Action: action})
+		if IsKind(err, Conflict) {
+			continue
+		}
+		if err != nil {
 			return u, fmt.Errorf("created %s, but granting the allowance %q failed: %w", username, action, err)
 		}
+		s.Audit(ctx, AuditActorAdminCommand, AuditAllowanceGranted, auth.SubjectUser+username, action)
 	}
 	return u, nil
 }

@@ -35,6 +35,10 @@ const (
 	AuditAllowanceGranted    = "allowance.granted"
 	AuditAllowanceRevoked    = "allowance.revoked"
 	AuditShareOpened         = "share.opened"
+	AuditAccountsImported    = "accounts.imported"
+	AuditActorBootstrap      = "system:bootstrap"
+	AuditActorAdminCommand   = "offline:admin-command"
+	AuditActorImport         = "offline:import"
 	AuditActorAnonymous      = "anonymous"
 	maxAuditFieldRunes       = 300
 	revocationKeyHashPrefix  = "sha256:"
@@ -53,6 +57,7 @@ var AuditActions = []string{
 	AuditSiteCreated, AuditSiteAdminAdded, AuditSiteAdminRemoved,
 	AuditCredentialsCreated, AuditCredentialsRotated, AuditCredentialsRevoked,
 	AuditAllowanceGranted, AuditAllowanceRevoked, AuditShareOpened, AuditTokenRevoked,
+	AuditAccountsImported,
 }
 
 // auditUserUpdate records a user update: which fields changed (never

@@ -618,5 +618,8 @@ func (s *Service) Bootstrap(ctx context.Context, username, password string) (Boo
 	if !created {
 		res.GeneratedPassword = ""
 	}
+	if created && err == nil {
+		s.Audit(ctx, AuditActorBootstrap, AuditUserCreated, auth.SubjectUser+username, "runtime admin created at the first start; holds every allowance")
+	}
 	return res, err
 }

@@ -93,11 +93,12 @@ func (s *Store) Import(ctx context.Context, b domain.ImportBatch, dryRun bool) (
 // that the batch's keys name, one query per kind.
 func importExisting(ctx context.Context, tx pgx.Tx, k domain.ImportKeys) (domain.ImportExisting, error) {
 	have := domain.ImportExisting{
-		Users:      map[string]domain.User{},
-		FoldOwners: map[string]string{},
-		Sites:      map[string]domain.Site{},
-		Clients:    map[string]domain.SiteClient{},
-		Allowances: map[domain.Allowance]bool{},
+		Users:          map[string]domain.User{},
+		FoldOwners:     map[string]string{},
+		Sites:          map[string]domain.Site{},
+		SiteFoldOwners: map[string]string{},
+		Clients:        map[string]domain.SiteClient{},
+		Allowances:     map[domain.Allowance]bool{},
 	}
 	rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE u.username = ANY($1)`, storableOnly(k.Usernames))
 	if err != nil {
@@ -117,6 +118,15 @@ func importExisting(ctx context.Context, tx pgx.Tx, k domain.ImportKeys) (domain
 	}
 	var fold, owner string
 	if _, err := pgx.ForEachRow(rows, []any{&fold, &owner}, func() error { have.FoldOwners[fold] = owner; return nil }); err != nil {
+		return have, err
+	}
+
+	rows, err = tx.Query(ctx, `SELECT fold_id, id FROM sites WHERE fold_id = ANY($1)`, storableOnly(k.SiteFoldKeys))
+	if err != nil {
+		return have, err
+	}
+	var siteFold, siteID string
+	if _, err := pgx.ForEachRow(rows, []any{&siteFold, &siteID}, func() error { have.SiteFoldOwners[siteFold] = siteID; return nil }); err != nil {
 		return have, err
 	}
 

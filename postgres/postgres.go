@@ -58,6 +58,25 @@ var _ domain.Store = (*Store)(nil)
 // Open connects to the database at url (postgres:// or postgresql://, or a
 // keyword/value string) and applies pending migrations.
 func Open(ctx context.Context, url string, o Options) (*Store, error) {
+	return open(ctx, url, o, true)
+}
+
+// ErrNoSchema is returned by OpenExisting for a database (or schema) that
+// holds none of this server's tables yet.
+var ErrNoSchema = errors.New("the database has no schema yet")
+
+// ErrSchemaBehind is returned by OpenExisting for a database that misses
+// migrations.
+var ErrSchemaBehind = errors.New("the database schema is behind this version")
+
+// OpenExisting connects without creating tables or applying migrations
+// (for dry runs). It returns ErrNoSchema, or an error wrapping
+// ErrSchemaBehind, when the schema is not the current one.
+func OpenExisting(ctx context.Context, url string, o Options) (*Store, error) {
+	return open(ctx, url, o, false)
+}
+
+func open(ctx context.Context, url string, o Options, migrate bool) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx masks the password in this message.
@@ -93,7 +112,12 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if o.StatementTimeout > 0 {
 		s.callTimeout = cfg.ConnConfig.ConnectTimeout + o.StatementTimeout
 	}
-	if err := s.migrate(ctx); err != nil {
+	if migrate {
+		err = s.migrate(ctx)
+	} else {
+		err = s.checkSchema(ctx)
+	}
+	if err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -132,6 +156,33 @@ const lockSQL = `SELECT pg_advisory_xact_lock($1, hashtext($2 || coalesce(curren
 // migrate applies pending migrations in one transaction, holding an
 // advisory lock so that instances starting at once take turns: the first
 // applies them, the others then find them recorded.
+// checkSchema reports whether every embedded migration is applied, without
+// writing.
+func (s *Store) checkSchema(ctx context.Context) error {
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return translate(err)
+	}
+	if !exists {
+		return ErrNoSchema
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	var applied int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&applied); err != nil {
+		return translate(err)
+	}
+	switch {
+	case applied == 0:
+		return ErrNoSchema
+	case applied < len(names):
+		return fmt.Errorf("%w: %d of %d migrations applied", ErrSchemaBehind, applied, len(names))
+	}
+	return nil
+}
+
 func (s *Store) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {

@@ -83,11 +83,12 @@ func (s *Store) Import(ctx context.Context, b domain.ImportBatch, dryRun bool) (
 // that the batch's keys name.
 func importExisting(ctx context.Context, tx *sql.Tx, k domain.ImportKeys) (domain.ImportExisting, error) {
 	have := domain.ImportExisting{
-		Users:      map[string]domain.User{},
-		FoldOwners: map[string]string{},
-		Sites:      map[string]domain.Site{},
-		Clients:    map[string]domain.SiteClient{},
-		Allowances: map[domain.Allowance]bool{},
+		Users:          map[string]domain.User{},
+		FoldOwners:     map[string]string{},
+		Sites:          map[string]domain.Site{},
+		SiteFoldOwners: map[string]string{},
+		Clients:        map[string]domain.SiteClient{},
+		Allowances:     map[domain.Allowance]bool{},
 	}
 	for _, name := range k.Usernames {
 		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.username = ?`, name))
@@ -109,6 +110,17 @@ func importExisting(ctx context.Context, tx *sql.Tx, k domain.ImportKeys) (domai
 			return have, err
 		}
 		have.FoldOwners[fold] = owner
+	}
+	for _, fold := range k.SiteFoldKeys {
+		var owner string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM sites WHERE fold_id = ?`, fold).Scan(&owner)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return have, err
+		}
+		have.SiteFoldOwners[fold] = owner
 	}
 	for _, id := range k.SiteIDs {
 		site, err := scanSite(tx.QueryRowContext(ctx, `SELECT id, capability_ids, created_at FROM sites WHERE id = ?`, id))

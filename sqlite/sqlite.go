@@ -36,16 +36,45 @@ var _ domain.Store = (*Store)(nil)
 
 // Open opens or creates the database at path and applies migrations.
 func Open(ctx context.Context, path string) (*Store, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("create database directory: %w", err)
-		}
+	return open(ctx, path, true)
+}
+
+// ErrNoSchema is returned by OpenExisting for a database that holds none
+// of this server's tables yet.
+var ErrNoSchema = errors.New("the database has no schema yet")
+
+// ErrSchemaBehind is returned by OpenExisting for a database that misses
+// migrations.
+var ErrSchemaBehind = errors.New("the database schema is behind this version")
+
+// OpenExisting opens the database at path for reading what it holds,
+// without creating the file or applying migrations (for dry runs). It
+// returns ErrNoSchema, or an error wrapping ErrSchemaBehind, when the
+// schema is not the current one.
+func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
 	}
-	// The file holds password hashes and perhaps the signing key: create
-	// it for its owner only before SQLite opens it, since SQLite gives the
-	// -wal and -shm files the database file's permissions.
-	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
-		f.Close()
+	if fi.Size() == 0 {
+		return nil, ErrNoSchema // opening would write a header
+	}
+	return open(ctx, path, false)
+}
+
+func open(ctx context.Context, path string, migrate bool) (*Store, error) {
+	if migrate {
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database directory: %w", err)
+			}
+		}
+		// The file holds password hashes and perhaps the signing key: create
+		// it for its owner only before SQLite opens it, since SQLite gives the
+		// -wal and -shm files the database file's permissions.
+		if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+			f.Close()
+		}
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -54,7 +83,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	dsn := func(extra string) string {
 		q := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		pragmas := []string{"busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"}
+		if migrate {
+			// Read-only openers leave the journal mode (kept in the file) as it is.
+			pragmas = append(pragmas, "journal_mode(WAL)")
+		}
+		for _, p := range pragmas {
 			q.Add("_pragma", p)
 		}
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode() + extra
@@ -66,7 +100,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	s := &Store{write: w}
-	if err := s.migrate(ctx); err != nil {
+	if migrate {
+		err = s.migrate(ctx)
+	} else {
+		err = s.checkSchema(ctx)
+	}
+	if err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -90,6 +129,33 @@ func (s *Store) Close() error {
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.read.PingContext(ctx); err != nil {
 		return &domain.Error{Kind: domain.Unavailable, Message: "The database is unavailable", Cause: err}
+	}
+	return nil
+}
+
+// checkSchema reports whether every embedded migration is applied, without
+// writing.
+func (s *Store) checkSchema(ctx context.Context) error {
+	var tables int
+	if err := s.write.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err != nil {
+		return err
+	}
+	if tables == 0 {
+		return ErrNoSchema
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	var applied int
+	if err := s.write.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&applied); err != nil {
+		return err
+	}
+	switch {
+	case applied == 0:
+		return ErrNoSchema
+	case applied < len(names):
+		return fmt.Errorf("%w: %d of %d migrations applied", ErrSchemaBehind, applied, len(names))
 	}
 	return nil
 }

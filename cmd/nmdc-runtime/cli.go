@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -99,7 +101,37 @@ func groupUsage(group string) string {
 func runClient(ctx context.Context, name string, args []string, globals cli) error {
 	c := globals
 	c.ctx = ctx
-	return clientCommands[name](&c, args)
+	err := clientCommands[name](&c, args)
+	if base, uerr := c.serverURL(); uerr == nil {
+		err = connError(base, err)
+	}
+	return err
+}
+
+// connError words a failure to reach the server, or a reply that is not
+// the API's, briefly: the Go error chain names dial internals.
+func connError(base string, err error) error {
+	var ue *url.Error
+	if err == nil || !errors.As(err, &ue) {
+		return err
+	}
+	if ue.Timeout() {
+		return fmt.Errorf("cannot reach the server at %s (--url): timed out", base)
+	}
+	cause := ue.Err
+	var op *net.OpError
+	if errors.As(cause, &op) {
+		cause = op.Err
+		var sc *os.SyscallError
+		if errors.As(cause, &sc) {
+			cause = sc.Err
+		}
+	}
+	var dns *net.DNSError
+	if errors.As(ue.Err, &dns) {
+		cause = fmt.Errorf("host %s: %s", dns.Name, dns.Err)
+	}
+	return fmt.Errorf("cannot reach the server at %s (--url): %v", base, cause)
 }
 
 // flags returns the flag set of a command, with the global --url and
@@ -126,13 +158,20 @@ func addGlobalFlags(fs *flag.FlagSet, c *cli) {
 // arguments, which must be as many as names. After "--" everything is
 // positional.
 func (c *cli) parse(fs *flag.FlagSet, args []string, names ...string) ([]string, error) {
+	return c.parseAtLeast(fs, args, len(names), names...)
+}
+
+// parseAtLeast is parse where only the first required of names must be
+// given.
+func (c *cli) parseAtLeast(fs *flag.FlagSet, args []string, required int, names ...string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, &usageError{"help requested"}
+				return nil, errHelp
 			}
-			return nil, &usageError{err.Error()}
+			// The flag package has printed the error and the usage.
+			return nil, &usageError{msg: err.Error(), printed: true}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -145,12 +184,12 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, names ...string) ([]string,
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
-	if len(pos) != len(names) {
+	if len(pos) < required || len(pos) > len(names) {
 		fs.Usage()
-		if len(pos) < len(names) {
-			return nil, &usageError{fmt.Sprintf("%s: missing %s", fs.Name(), strings.Join(names[len(pos):], " "))}
+		if len(pos) < required {
+			return nil, &usageError{msg: fmt.Sprintf("%s: missing %s", fs.Name(), strings.Join(names[len(pos):], " "))}
 		}
-		return nil, &usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), pos[len(names)])}
+		return nil, &usageError{msg: fmt.Sprintf("%s: unexpected argument %q", fs.Name(), pos[len(names)])}
 	}
 	return pos, nil
 }
@@ -159,7 +198,7 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, names ...string) ([]string,
 func (c *cli) serverURL() (string, error) {
 	u, err := url.Parse(strings.TrimSpace(c.url))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", &usageError{fmt.Sprintf("--url %q: want the server's http or https URL, such as %s", c.url, defaultURL)}
+		return "", &usageError{msg: fmt.Sprintf("--url %q: want the server's http or https URL, such as %s", c.url, defaultURL)}
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	u.Host = strings.ToLower(u.Host)

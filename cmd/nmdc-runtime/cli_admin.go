@@ -29,7 +29,7 @@ first line of stdin. A running server sees the change within its
 func runAdmin(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, adminUsage)
-		return &usageError{"admin: no command given"}
+		return &usageError{msg: "admin: no command given"}
 	}
 	c := &cli{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr, secrets: newSecretReader(stdin, stderr)}
 	switch args[0] {
@@ -42,7 +42,7 @@ func runAdmin(ctx context.Context, args []string, getenv env, stdin io.Reader, s
 		return nil
 	}
 	fmt.Fprint(stderr, adminUsage)
-	return &usageError{fmt.Sprintf("admin: unknown command %q", args[0])}
+	return &usageError{msg: fmt.Sprintf("admin: unknown command %q", args[0])}
 }
 
 // adminFlags are the flags of the offline commands: the database, named
@@ -69,11 +69,17 @@ func (c *cli) adminFlagSet(name, help string, a *adminFlags) *flag.FlagSet {
 func (a adminFlags) openService(ctx context.Context) (*domain.Service, func() error, error) {
 	cost, err := strconv.Atoi(a.bcryptCost)
 	if err != nil || cost < 4 || cost > 31 {
-		return nil, nil, &usageError{fmt.Sprintf("bcrypt cost %q: must be an integer from 4 to 31", a.bcryptCost)}
+		return nil, nil, &usageError{msg: fmt.Sprintf("bcrypt cost %q: must be an integer from 4 to 31", a.bcryptCost)}
 	}
 	if !isPostgresURL(a.database) {
-		if _, err := os.Stat(a.database); errors.Is(err, fs.ErrNotExist) {
+		fi, err := os.Stat(a.database)
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fmt.Errorf("no database at %s: pass --database (or NMDC_RUNTIME_DATABASE) as given to \"serve\"", a.database)
+		}
+		// An empty file is no database either (a truncated copy, a touch):
+		// SQLite would set up a fresh one in it.
+		if err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			return nil, nil, fmt.Errorf("%s is an empty file, not a database: pass --database (or NMDC_RUNTIME_DATABASE) as given to \"serve\"", a.database)
 		}
 	}
 	store, err := openStore(ctx, serveConfig{Database: a.database})
@@ -127,7 +133,7 @@ func adminCreateAdmin(c *cli, args []string) error {
 	}
 	defer closeStore()
 	if fe := domain.ValidateUsername(pos[0]); fe != nil {
-		return &usageError{fe.Msg}
+		return &usageError{msg: fe.Msg}
 	}
 	pw, err := c.secrets.readNew("password for " + pos[0])
 	if err != nil {

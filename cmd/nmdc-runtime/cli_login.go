@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -66,9 +67,15 @@ func cmdLogin(c *cli, args []string) error {
 		return fmt.Errorf("save the token: %w", err)
 	}
 	if c.json {
-		return c.printJSON(map[string]any{"url": saved.URL, "username": saved.Username, "client_id": saved.ClientID, "expires_at": saved.ExpiresAt, "token_file": path})
+		out := map[string]any{"url": saved.URL, "expires_at": saved.ExpiresAt, "token_file": path}
+		if saved.ClientID != "" {
+			out["client_id"] = saved.ClientID
+		} else {
+			out["username"] = saved.Username
+		}
+		return c.printJSON(out)
 	}
-	fmt.Fprintf(c.stdout, "Logged in to %s as %s until %s.\n", saved.URL, saved.who(), saved.ExpiresAt.Local().Format(time.DateTime))
+	fmt.Fprintf(c.stdout, "Logged in to %s as %s until %s.\n", saved.URL, saved.who(), saved.ExpiresAt.UTC().Format(time.RFC3339))
 	return nil
 }
 
@@ -103,7 +110,9 @@ func (c *cli) warnPlainHTTP(base string) {
 }
 
 func cmdLogout(c *cli, args []string) error {
-	fs := c.flags("logout", "", "Revoke the token saved for the server (POST /token/revoke) and forget it.")
+	fs := c.flags("logout", "[--force]", "Revoke the token saved for the server (POST /token/revoke) and forget it.\n"+
+		"When the server cannot be reached the token is kept (it stays valid), unless --force.")
+	force := fs.Bool("force", false, "forget the token even when the server cannot be reached to revoke it")
 	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -119,9 +128,14 @@ func cmdLogout(c *cli, args []string) error {
 	// working too; an expired or damaged token needs no revocation.
 	revoked := false
 	if saved, err := st.load(base); err == nil {
-		if err := client.New(base).Revoke(context.Background(), saved.AccessToken); err != nil {
-			fmt.Fprintf(c.stderr, "warning: could not revoke the token at %s (%v); it stays valid until it expires\n", base, err)
-		} else {
+		err := client.New(base).Revoke(context.Background(), saved.AccessToken)
+		var answered *client.Error
+		switch {
+		case err != nil && !errors.As(err, &answered) && !*force:
+			return fmt.Errorf("%w\nthe token was not revoked and stays valid until %s; it is kept so that you can run logout again (or logout --force to forget it anyway)", connError(base, err), saved.ExpiresAt.UTC().Format(time.RFC3339))
+		case err != nil:
+			fmt.Fprintf(c.stderr, "warning: could not revoke the token at %s (%v); it stays valid until it expires\n", base, connError(base, err))
+		default:
 			revoked = true
 		}
 	}

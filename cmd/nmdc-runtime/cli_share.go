@@ -2,21 +2,31 @@ package main
 
 import (
 	"fmt"
+	"strings"
 )
 
 func cmdShareOpen(c *cli, args []string) error {
-	fs := c.flags("share open", "LINK",
+	fs := c.flags("share open", "[LINK | -]",
 		"Open a one-time link (a URL, or the token at its end) and print the secret it holds.\n"+
+			"Without LINK, or with -, the link is read from stdin (asked for without echo on a\n"+
+			"terminal), which keeps it out of the process list and the shell history.\n"+
 			"A link opens once: afterwards the server answers 410 Gone.")
-	pos, err := c.parse(fs, args, "LINK")
+	pos, err := c.parseAtLeast(fs, args, 0, "LINK")
 	if err != nil {
 		return err
 	}
+	var link string
+	if len(pos) == 1 && pos[0] != "-" {
+		link = pos[0]
+	} else if link, err = c.secrets.read("one-time link"); err != nil {
+		return err
+	}
+	link = strings.TrimSpace(link)
 	cl, err := c.anonymous()
 	if err != nil {
 		return err
 	}
-	s, err := cl.OpenShare(c.ctx, pos[0])
+	s, err := cl.OpenShare(c.ctx, link)
 	if err != nil {
 		return apiError(err)
 	}

@@ -195,7 +195,7 @@ func TestCLIErrors(t *testing.T) {
 		{name: "password flag is refused", args: []string{"login", testAdmin, "--password", testAdminPW}, wantCode: 2, wantErr: "flag provided but not defined: -password"},
 		{name: "bad url", args: []string{"--url", "ftp://example.org", "sites", "list"}, wantCode: 2, wantErr: `--url "ftp://example.org": want the server's http or https URL`},
 		{name: "server down", args: []string{"sites", "list", "--url", "http://127.0.0.1:1"}, wantCode: 1, wantErr: "connection refused"},
-		{name: "help", args: []string{"sites", "list", "-h"}, wantCode: 2, wantErr: "help requested", wantOut: "Usage: nmdc-runtime sites list"},
+		{name: "flag without value", args: []string{"login", "--client-id"}, wantCode: 2, wantErr: "flag needs an argument: -client-id", wantOut: "Usage: nmdc-runtime login"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

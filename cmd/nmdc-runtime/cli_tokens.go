@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -37,6 +38,8 @@ func (t savedToken) who() string {
 type tokenStore struct {
 	dir string
 	now func() time.Time
+	// warn receives warnings, such as a token file others could read.
+	warn io.Writer
 }
 
 // userConfigDir is os.UserConfigDir, reading the environment through
@@ -63,7 +66,7 @@ func (c *cli) tokens() (*tokenStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tokenStore{dir: filepath.Join(d, "nmdc-runtime"), now: time.Now}, nil
+	return &tokenStore{dir: filepath.Join(d, "nmdc-runtime"), now: time.Now, warn: c.stderr}, nil
 }
 
 // path names the token file of a server: readable host and port, and a
@@ -128,14 +131,35 @@ func (s *tokenStore) load(serverURL string) (savedToken, error) {
 	if err != nil {
 		return savedToken{}, err
 	}
+	s.restrict(p)
 	var t savedToken
 	if err := json.Unmarshal(b, &t); err != nil || t.AccessToken == "" || t.URL != serverURL {
 		return savedToken{}, fmt.Errorf("the token file %s is damaged; log in again", p)
 	}
 	if !t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt) {
-		return savedToken{}, fmt.Errorf("the token for %s (%s) expired at %s; log in again", serverURL, t.who(), t.ExpiresAt.Local().Format(time.DateTime))
+		return savedToken{}, fmt.Errorf("the token for %s (%s) expired at %s; log in again", serverURL, t.who(), t.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	return t, nil
+}
+
+// restrict makes a token file that others may read or write its owner's
+// only, and says so: the token was exposed meanwhile.
+func (s *tokenStore) restrict(p string) {
+	if runtime.GOOS == "windows" {
+		return
+	}
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	if s.warn == nil {
+		s.warn = io.Discard
+	}
+	if err := os.Chmod(p, 0o600); err != nil {
+		fmt.Fprintf(s.warn, "warning: the token file %s has mode %04o (others may read it) and could not be restricted: %v\n", p, fi.Mode().Perm(), err)
+		return
+	}
+	fmt.Fprintf(s.warn, "warning: the token file %s had mode %04o (others may read it); it is now 0600. Log out and in again if others may have copied the token.\n", p, fi.Mode().Perm())
 }
 
 // remove deletes the saved token of a server and reports whether there

@@ -66,7 +66,7 @@ func (c *cli) printShareLink(link string, expires *string, what string) {
 	if expires != nil && *expires != "" {
 		fmt.Fprintf(c.stdout, ", until %s", *expires)
 	}
-	fmt.Fprintf(c.stdout, "):\n\n    %s\n\nSend it to its owner, who opens it in a browser or with:\n    nmdc-runtime share open LINK\n", link)
+	fmt.Fprintf(c.stdout, "):\n\n    %s\n\nSend it to its owner, who opens it in a browser or with:\n    nmdc-runtime share open    (then paste the link; it stays out of the shell history)\n", link)
 }
 
 func cmdUsersResetPassword(c *cli, args []string) error {
@@ -159,11 +159,11 @@ func cmdUsersUpdate(c *cli, args []string) error {
 		in.FullName = fullName
 	}
 	if set["site-admin"] && (add.set || remove.set) {
-		return &usageError{"users update: give --site-admin, or --add-site-admin/--remove-site-admin, not both"}
+		return &usageError{msg: "users update: give --site-admin, or --add-site-admin/--remove-site-admin, not both"}
 	}
 	if !set["email"] && !set["full-name"] && !sites.set && !add.set && !remove.set && !*password {
 		fs.Usage()
-		return &usageError{"users update: nothing to change; give at least one flag"}
+		return &usageError{msg: "users update: nothing to change; give at least one flag"}
 	}
 	cl, err := c.authed()
 	if err != nil {

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/nmdc-runtime/server/domain"
 	"github.com/nmdc-runtime/server/mongoexport"
+	"github.com/nmdc-runtime/server/postgres"
+	"github.com/nmdc-runtime/server/sqlite"
 )
 
 // importConfig is the configuration of "import".
@@ -30,14 +35,15 @@ func loadImportConfig(args []string, getenv env, stderr io.Writer) (importConfig
 	fs.StringVar(&c.Users, "users", "", "mongoexport output of the users collection")
 	fs.StringVar(&c.Sites, "sites", "", "mongoexport output of the sites collection (with their clients)")
 	fs.StringVar(&c.Allowances, "allowances", "", "mongoexport output of the allowances collection")
-	fs.BoolVar(&c.DryRun, "dry-run", false, "report what would change and write nothing")
+	fs.BoolVar(&c.DryRun, "dry-run", false, "report what would change and write nothing: no database is created, no schema migrated")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: nmdc-runtime import [--database DB] [--users FILE] [--sites FILE] [--allowances FILE] [--dry-run]
 
 Imports the accounts of an existing deployment from mongoexport files (one
 document per line, or a --jsonArray file). All or nothing: any invalid
 document or any conflict with stored data aborts the import and writes
-nothing. Running it again changes nothing.
+nothing. Running it again changes nothing. Each committed import is recorded
+in the audit log (actor offline:import) with its counts.
 
 `)
 		fs.PrintDefaults()
@@ -46,10 +52,10 @@ nothing. Running it again changes nothing.
 		return c, err
 	}
 	if c.Users == "" && c.Sites == "" && c.Allowances == "" {
-		return c, &usageError{"import needs at least one of --users, --sites, --allowances"}
+		return c, &usageError{msg: "import needs at least one of --users, --sites, --allowances"}
 	}
 	if c.Database == "" {
-		return c, &usageError{"database must not be empty"}
+		return c, &usageError{msg: "database must not be empty"}
 	}
 	return c, nil
 }
@@ -79,17 +85,77 @@ func runImport(ctx context.Context, args []string, getenv env, stdout, stderr io
 	if err := domain.ValidateImport(batch); err != nil {
 		return err
 	}
+	if cfg.DryRun {
+		return dryRunImport(ctx, cfg, batch, stdout)
+	}
+	// A new SQLite file that the import would leave empty is removed.
+	fresh := false
+	if !isPostgresURL(cfg.Database) {
+		_, err := os.Stat(cfg.Database)
+		fresh = errors.Is(err, fs.ErrNotExist)
+	}
 	store, err := openStore(ctx, serveConfig{Database: cfg.Database})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
-	defer store.Close()
 	svc := &domain.Service{Store: store}
-	report, err := svc.Import(ctx, batch, cfg.DryRun)
+	report, err := svc.Import(ctx, batch, false)
+	store.Close()
+	if err != nil && fresh {
+		removeSQLite(cfg.Database)
+	}
 	if err == nil || domain.IsKind(err, domain.Conflict) {
 		writeImportReport(stdout, report)
 	}
 	return err
+}
+
+// dryRunImport reports what an import would do without creating the
+// database or migrating its schema: a database that does not exist or has
+// no schema counts as empty; one whose schema is behind is refused.
+func dryRunImport(ctx context.Context, cfg importConfig, batch domain.ImportBatch, stdout io.Writer) error {
+	var store domain.Store
+	var err error
+	if isPostgresURL(cfg.Database) {
+		store, err = postgres.OpenExisting(ctx, cfg.Database, postgres.Options{})
+	} else {
+		store, err = sqlite.OpenExisting(ctx, cfg.Database)
+	}
+	var report domain.ImportReport
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, sqlite.ErrNoSchema), errors.Is(err, postgres.ErrNoSchema):
+		fmt.Fprintf(stdout, "The database %s holds nothing yet (it is neither created nor changed by a dry run).\n", databaseName(cfg.Database))
+		report, err = domain.DryRunOnEmpty(batch)
+	case errors.Is(err, sqlite.ErrSchemaBehind), errors.Is(err, postgres.ErrSchemaBehind):
+		return fmt.Errorf("open database: %w; a dry run does not migrate it: run the import without --dry-run, or start \"serve\" once, to bring it up to date", err)
+	case err != nil:
+		return fmt.Errorf("open database: %w", err)
+	default:
+		defer store.Close()
+		report, err = (&domain.Service{Store: store}).Import(ctx, batch, true)
+	}
+	if err == nil || domain.IsKind(err, domain.Conflict) {
+		writeImportReport(stdout, report)
+	}
+	return err
+}
+
+// databaseName names a database for messages, without a URL's password.
+func databaseName(db string) string {
+	if isPostgresURL(db) {
+		if u, err := url.Parse(db); err == nil {
+			return u.Redacted()
+		}
+		return "(the PostgreSQL database)"
+	}
+	return db
+}
+
+// removeSQLite removes a SQLite database file and its companions.
+func removeSQLite(path string) {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		os.Remove(p)
+	}
 }
 
 func readExportFile(path string, read func(string, io.Reader, *domain.ImportBatch) error, b *domain.ImportBatch) error {

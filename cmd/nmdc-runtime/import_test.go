@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -158,6 +160,30 @@ func writeTestFile(t *testing.T, dir, name, content string) string {
 // RUNTIME_TEST_POSTGRES_DSN is set (skipped otherwise; failed under
 // CI=true). newDB returns a fresh, empty database for one test: a file
 // path, or a postgres:// URL whose search_path is a new schema.
+// wantNoDatabase fails when a SQLite file exists at db, or a PostgreSQL
+// schema at db holds any table.
+func wantNoDatabase(t *testing.T, db string) {
+	t.Helper()
+	if !isPostgresURL(db) {
+		if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("a database file was left at %s (stat: %v)", db, err)
+		}
+		return
+	}
+	conn, err := sql.Open("pgx", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 0 {
+		t.Fatalf("%d table(s) were created", n)
+	}
+}
+
 func forEachBackend(t *testing.T, fn func(t *testing.T, newDB func(t *testing.T) string)) {
 	t.Run("SQLite", func(t *testing.T) {
 		fn(t, func(t *testing.T) string { return filepath.Join(t.TempDir(), "runtime.db") })
@@ -359,10 +385,10 @@ func testImportIsIdempotent(t *testing.T, newDB func(t *testing.T) string) {
 	}
 	wantCounts(t, out, "users", 5, 0, 0)
 	wantCounts(t, out, "clients", 3, 0, 0)
-	empty := dumpDB(t, db)
-	if strings.Contains(empty, "\n  ") {
-		t.Fatalf("the dry run wrote rows:\n%s", empty)
+	if !strings.Contains(out, "holds nothing yet") {
+		t.Errorf("the dry run on a new database does not say it is empty:\n%s", out)
 	}
+	wantNoDatabase(t, db)
 
 	mustImportReference(t, db)
 	first := dumpDB(t, db)

@@ -18,7 +18,10 @@ func main() {
 		return
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "nmdc-runtime:", err)
+		var ue *usageError
+		if !errors.As(err, &ue) || !ue.printed {
+			fmt.Fprintln(os.Stderr, "nmdc-runtime:", err)
+		}
 		os.Exit(exitCode(err))
 	}
 }

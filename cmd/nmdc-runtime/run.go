@@ -37,7 +37,8 @@ Usage:
 Client commands (they talk to the server at --url):
   nmdc-runtime login USERNAME                       log in as a user; the password is asked for
   nmdc-runtime login --client-id CLIENT_ID          log in as a site client; the secret is asked for
-  nmdc-runtime logout                               revoke and forget the saved token
+  nmdc-runtime logout [--force]                     revoke and forget the saved token (kept when
+                                                    the server cannot be reached, unless --force)
   nmdc-runtime whoami                               show who is logged in
   nmdc-runtime token                                print the bearer token, e.g. for curl
   nmdc-runtime password                             change your own password
@@ -57,7 +58,8 @@ Client commands (they talk to the server at --url):
   nmdc-runtime sites clients list SITE_ID           list a site's clients
   nmdc-runtime sites clients rotate SITE_ID CLIENT_ID
   nmdc-runtime sites clients delete SITE_ID CLIENT_ID
-  nmdc-runtime share open LINK                      open a one-time link and print its secret
+  nmdc-runtime share open [LINK | -]                open a one-time link and print its secret
+                                                    (without LINK or with -: read from stdin)
 
 Offline commands (they work on the database directly, for a locked-out admin):
   nmdc-runtime admin reset-password USERNAME [--database PATH]
@@ -76,7 +78,11 @@ Run "nmdc-runtime COMMAND -h" for a command's flags.
 `
 
 // usageError is a mistake on the command line: exit code 2.
-type usageError struct{ msg string }
+type usageError struct {
+	msg string
+	// printed is set when the flag package already printed msg.
+	printed bool
+}
 
 func (e *usageError) Error() string { return e.msg }
 
@@ -95,7 +101,7 @@ func exitCode(err error) int {
 func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return &usageError{"no command given"}
+		return &usageError{msg: "no command given"}
 	}
 	switch args[0] {
 	case "version", "--version":
@@ -112,11 +118,14 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		fs.Usage = func() { fmt.Fprint(stderr, usage) }
 		addGlobalFlags(fs, &globals)
 		if err := fs.Parse(args); err != nil {
-			return &usageError{err.Error()}
+			if errors.Is(err, flag.ErrHelp) {
+				return errHelp
+			}
+			return &usageError{msg: err.Error(), printed: true}
 		}
 		if args = fs.Args(); len(args) == 0 {
 			fmt.Fprint(stderr, usage)
-			return &usageError{"no command given"}
+			return &usageError{msg: "no command given"}
 		}
 	}
 	cmd, rest := args[0], args[1:]
@@ -133,14 +142,18 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		return runClient(ctx, name, rest, globals)
 	}
 	if group != "" {
+		if len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help" || rest[0] == "help") {
+			fmt.Fprint(stdout, groupUsage(group))
+			return nil
+		}
 		fmt.Fprint(stderr, groupUsage(group))
 		if len(rest) == 0 {
-			return &usageError{fmt.Sprintf("%s: no command given", group)}
+			return &usageError{msg: fmt.Sprintf("%s: no command given", group)}
 		}
-		return &usageError{fmt.Sprintf("%s: unknown command %q", group, rest[0])}
+		return &usageError{msg: fmt.Sprintf("%s: unknown command %q", group, rest[0])}
 	}
 	fmt.Fprint(stderr, usage)
-	return &usageError{fmt.Sprintf("unknown command %q", cmd)}
+	return &usageError{msg: fmt.Sprintf("unknown command %q", cmd)}
 }
 
 // parseFlags parses a subcommand's flags; -h prints its usage.
@@ -150,10 +163,10 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return errHelp
 		}
-		return &usageError{err.Error()}
+		return &usageError{msg: err.Error(), printed: true}
 	}
 	if fs.NArg() > 0 {
-		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
 }
