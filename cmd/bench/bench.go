@@ -178,7 +178,7 @@ func runScenarios(ctx context.Context, o options, srv *server, backend string, l
 		if want["d"] {
 			raw := rawBcryptRate(ctx, c, o.duration, o.bcryptCost)
 			form := url.Values{"grant_type": {"password"}, "username": {"user1"}, "password": {benchPassword}}.Encode()
-			res := load(ctx, c, o.duration+2*time.Second, o.maxRequests, postFormOp(srv.url+"/token", form))
+			res := load(ctx, c, o.duration, o.maxRequests, postFormOp(srv.url+"/token", form))
 			add(fmt.Sprintf("(d) POST /token password (raw bcrypt %.1f/s)", raw.perSec()), c, res, raw.perSec(), "raw bcrypt")
 		}
 		if want["e"] {
@@ -238,7 +238,7 @@ func expect(resp *http.Response, err error) func(int) error {
 // goroutines: the ceiling of the password grant on this machine.
 func rawBcryptRate(ctx context.Context, conc int, dur time.Duration, cost int) result {
 	h, _ := bcrypt.GenerateFromPassword([]byte(benchPassword), cost)
-	return load(ctx, conc, dur+2*time.Second, 1<<30, func(context.Context, *http.Client, int, int) error {
+	return load(ctx, conc, dur, 1<<30, func(context.Context, *http.Client, int, int) error {
 		return bcrypt.CompareHashAndPassword(h, []byte(benchPassword))
 	})
 }
