@@ -51,10 +51,39 @@ type row struct {
 	baseName          string
 }
 
+// validate reports a bad flag before anything is built or started.
+func (o options) validate() error {
+	if _, err := parseLevels(o.concurrency); err != nil {
+		return err
+	}
+	for _, sc := range strings.Split(o.scenarios, ",") {
+		if sc = strings.TrimSpace(sc); len(sc) != 1 || sc[0] < 'a' || sc[0] > 'e' {
+			return fmt.Errorf("scenario %q: want letters a to e, comma-separated", sc)
+		}
+	}
+	switch {
+	case o.duration <= 0:
+		return fmt.Errorf("duration %s: must be positive", o.duration)
+	case o.maxRequests < 1:
+		return fmt.Errorf("max-requests %d: must be at least 1", o.maxRequests)
+	case o.bcryptCost < 4 || o.bcryptCost > 31:
+		return fmt.Errorf("bcrypt-cost %d: must be from 4 to 31", o.bcryptCost)
+	}
+	return nil
+}
+
 func run(ctx context.Context, o options) error {
 	levels, err := parseLevels(o.concurrency)
 	if err != nil {
 		return err
+	}
+	if o.postgres != "" {
+		// Fail before the SQLite run rather than after it.
+		store, err := openStore(ctx, o.postgres)
+		if err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		store.Close()
 	}
 	tmp, err := os.MkdirTemp("", "nmdc-bench-")
 	if err != nil {

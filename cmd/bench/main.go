@@ -33,10 +33,23 @@ func main() {
 	flag.IntVar(&o.bcryptCost, "bcrypt-cost", 12, "the server's bcrypt cost (the production default is 12)")
 	flag.StringVar(&o.postgres, "postgres", os.Getenv("RUNTIME_BENCH_POSTGRES_URL"), "also run on this PostgreSQL database (it is emptied)")
 	flag.BoolVar(&o.large, "large", true, "also measure (a) and (c) with 100 000 users and 10 000 sites")
-	flag.StringVar(&o.scenarios, "scenarios", "a,b,c,d,e", "which scenarios to run")
+	flag.StringVar(&o.scenarios, "scenarios", "a,b,c,d,e", "which scenarios to run: a GET /users/me (user), b GET /users/me (client), c client-credentials login, d password login, e site + credentials")
 	flag.StringVar(&o.serverFlags, "server-flags", "", "extra flags for the server, space-separated (e.g. \"--log-level warn\")")
 	flag.Parse()
-	if err := run(ctx, o); err != nil {
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "bench: unexpected argument %q\n", flag.Arg(0))
+		os.Exit(2)
+	}
+	if err := o.validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	err := run(ctx, o)
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "bench: interrupted; no results")
+		os.Exit(130)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
