@@ -65,6 +65,7 @@ func New(cfg Config) *Server {
 	}
 	s.openAPI = newServedFile("openapi.json", doc)
 	s.routes()
+	s.mux.HandleFunc(unmatchedPattern, s.unmatched)
 	s.handler = s.recoverPanics(s.accessLog(s.corsHandler(http.HandlerFunc(s.dispatch))))
 	return s
 }
@@ -179,32 +180,34 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found: the path contains empty, '.' or '..' segments"})
 		return
 	}
-	if _, pattern := s.mux.Handler(r); pattern == "" {
-		// Let the mux decide between 404, 405 (with its Allow header) and
-		// a path-cleaning redirect, then speak JSON for the errors.
-		rec := &headerRecorder{header: http.Header{}}
-		h, _ := s.mux.Handler(r)
-		h.ServeHTTP(rec, r)
-		switch rec.status {
-		case http.StatusMethodNotAllowed:
-			w.Header().Set("Allow", rec.header.Get("Allow"))
-			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: "Method Not Allowed"})
-		case http.StatusNotFound:
-			writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found"})
-		case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-			// The mux cleans paths with empty, "." or ".." segments by
-			// redirecting; no route has such a path, so refuse it rather
-			// than send a client somewhere it did not ask to go.
-			writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found: paths with empty, '.' or '..' segments are not served"})
-		default:
-			for k, v := range rec.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(rec.status)
+	s.mux.ServeHTTP(w, r)
+}
+
+// unmatchedPattern catches every request no route matches, so a request
+// takes one router lookup; it answers 404 or 405 in JSON like every other
+// error. It is registered on the mux directly, not listed among the routes.
+const unmatchedPattern = "/"
+
+// methodsProbed are the methods a 405's Allow header may list.
+var methodsProbed = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// unmatched answers a request for which no route matched: 405 with Allow
+// when the path has routes for other methods, else 404.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range methodsProbed {
+		probe := *r
+		probe.Method = m
+		if _, p := s.mux.Handler(&probe); p != "" && p != unmatchedPattern {
+			allow = append(allow, m)
 		}
+	}
+	if len(allow) == 0 {
+		writeJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found"})
 		return
 	}
-	s.mux.ServeHTTP(w, r)
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: "Method Not Allowed"})
 }
 
 // canonicalPath reports a path without empty, "." or ".." segments.
@@ -228,24 +231,6 @@ func oneAuthorization(r *http.Request) error {
 		return domain.Errorf(kindBadRequest, "Send one Authorization header, not several")
 	}
 	return nil
-}
-
-type headerRecorder struct {
-	header http.Header
-	status int
-}
-
-func (h *headerRecorder) Header() http.Header { return h.header }
-func (h *headerRecorder) Write(b []byte) (int, error) {
-	if h.status == 0 {
-		h.status = http.StatusOK
-	}
-	return len(b), nil
-}
-func (h *headerRecorder) WriteHeader(code int) {
-	if h.status == 0 {
-		h.status = code
-	}
 }
 
 type ctxKey int
@@ -296,7 +281,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		route := r.Pattern
-		if route == "" {
+		if route == "" || route == unmatchedPattern {
 			route = "unmatched"
 		}
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
